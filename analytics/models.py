@@ -1,0 +1,260 @@
+"""Per-creator weights and the result tables the recompute engine fills.
+
+Pages, admin and API read these rows; nothing heavy is computed on a request.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.models import OwnedQuerySet
+
+
+class CreatorSettings(models.Model):
+    """Weights of the seed's formulas and of the platform ranking, per creator."""
+
+    OWNER_PATH = "owner"
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="creator_settings"
+    )
+    # D_F = λ1·F + λ2·D
+    engagement_weight_f = models.FloatField(_("engagement λ1 (F)"), default=0.5)
+    engagement_weight_d = models.FloatField(_("engagement λ2 (D)"), default=0.5)
+    # CQ_F = λ1·F + λ2·D + λ3·CQ
+    quality_weight_f = models.FloatField(_("quality λ1 (F)"), default=0.3)
+    quality_weight_d = models.FloatField(_("quality λ2 (D)"), default=0.3)
+    quality_weight_cq = models.FloatField(_("quality λ3 (CQ)"), default=0.4)
+    # Platform ranking = audience match, traffic scale and (1 − commission), weighted.
+    rank_weight_audience = models.FloatField(_("ranking weight: audience match"), default=0.4)
+    rank_weight_traffic = models.FloatField(_("ranking weight: traffic scale"), default=0.3)
+    rank_weight_commission = models.FloatField(_("ranking weight: commission"), default=0.3)
+
+    objects = OwnedQuerySet.as_manager()
+
+    WEIGHT_FIELDS = (
+        "engagement_weight_f",
+        "engagement_weight_d",
+        "quality_weight_f",
+        "quality_weight_d",
+        "quality_weight_cq",
+        "rank_weight_audience",
+        "rank_weight_traffic",
+        "rank_weight_commission",
+    )
+
+    class Meta:
+        verbose_name = _("creator settings")
+        verbose_name_plural = _("creator settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(**{f"{name}__gte": 0}), name=f"settings_{name}_not_negative"
+            )
+            for name in (
+                "engagement_weight_f",
+                "engagement_weight_d",
+                "quality_weight_f",
+                "quality_weight_d",
+                "quality_weight_cq",
+                "rank_weight_audience",
+                "rank_weight_traffic",
+                "rank_weight_commission",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Settings of {self.owner}"
+
+    @property
+    def engagement_weights(self) -> tuple[float, float]:
+        return (self.engagement_weight_f, self.engagement_weight_d)
+
+    @property
+    def quality_weights(self) -> tuple[float, float, float]:
+        return (self.quality_weight_f, self.quality_weight_d, self.quality_weight_cq)
+
+    def clean(self) -> None:
+        errors = {
+            name: _("Weights cannot be negative.")
+            for name in self.WEIGHT_FIELDS
+            if getattr(self, name) is not None and getattr(self, name) < 0
+        }
+        if errors:
+            raise ValidationError(errors)
+
+
+class MetricWindow(models.TextChoices):
+    LIFETIME = "lifetime", _("Lifetime")
+    LAST_7 = "7d", _("Last 7 days")
+    LAST_28 = "28d", _("Last 28 days")
+
+
+class EngagementMetric(models.Model):
+    """F, D, D_F (engagement) and CQ, CQ_F (quality) of one video over one window."""
+
+    OWNER_PATH = "video__owner"
+
+    video = models.ForeignKey("videos.Video", on_delete=models.CASCADE, related_name="metrics")
+    window = models.CharField(_("window"), max_length=10, choices=MetricWindow)
+    views = models.PositiveBigIntegerField(_("views"), default=0)
+    interactions = models.PositiveBigIntegerField(_("interactions"), default=0)
+    comments = models.PositiveBigIntegerField(_("comments"), default=0)
+    likes = models.PositiveBigIntegerField(_("likes"), default=0)
+    frequency = models.FloatField("F", default=0, help_text="F = I / T")
+    depth = models.FloatField("D", default=0, help_text="D = (C + P) / I")
+    engagement = models.FloatField("D_F", default=0, help_text="D_F = λ1·F + λ2·D")
+    content_quality = models.FloatField("CQ", default=0, help_text="CQ = (L + Q + U) / 3")
+    composite_quality = models.FloatField("CQ_F", default=0, help_text="CQ_F = λ1·F + λ2·D + λ3·CQ")
+    computed_at = models.DateTimeField(_("computed at"))
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["video", "window"]
+        verbose_name = _("engagement metric")
+        verbose_name_plural = _("engagement metrics")
+        constraints = [
+            models.UniqueConstraint(fields=["video", "window"], name="metric_unique_video_window")
+        ]
+        indexes = [models.Index(fields=["window", "engagement"])]
+
+    def __str__(self) -> str:
+        return f"{self.video} [{self.window}] D_F={self.engagement:.3f}"
+
+
+class SalesForecast(models.Model):
+    class Model(models.TextChoices):
+        EXPONENTIAL = "exponential", _("Exponential S0·(1+r)^t")
+        LOGISTIC = "logistic", _("Logistic (saturating)")
+
+    OWNER_PATH = "course__owner"
+
+    course = models.OneToOneField(
+        "courses.Course", on_delete=models.CASCADE, related_name="forecast"
+    )
+    model = models.CharField(_("model"), max_length=16, choices=Model)
+    s0 = models.FloatField(_("S0 (units per day)"))
+    growth_rate = models.FloatField(_("r (growth per day)"))
+    growth_rate_overridden = models.BooleanField(_("r set by the creator"), default=False)
+    backtest_error_exponential = models.FloatField(_("backtest MAPE, exponential"), null=True)
+    backtest_error_alternative = models.FloatField(_("backtest MAPE, saturating"), null=True)
+    explanation = models.CharField(_("why this model"), max_length=400, blank=True)
+    history_days = models.PositiveIntegerField(_("days of history"), default=0)
+    units_next_30 = models.FloatField(_("units, next 30 days"), default=0)
+    revenue_next_30 = models.DecimalField(
+        _("net revenue, next 30 days"), max_digits=14, decimal_places=2, default=0
+    )
+    computed_at = models.DateTimeField(_("computed at"))
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sales forecast")
+        verbose_name_plural = _("sales forecasts")
+
+    def __str__(self) -> str:
+        return f"Forecast for {self.course}: {self.get_model_display()}"
+
+
+class ForecastPoint(models.Model):
+    OWNER_PATH = "forecast__course__owner"
+
+    forecast = models.ForeignKey(SalesForecast, on_delete=models.CASCADE, related_name="points")
+    day = models.DateField(_("day"))
+    units = models.FloatField(_("units"))
+    lower = models.FloatField(_("lower bound"))
+    upper = models.FloatField(_("upper bound"))
+    cumulative_units = models.FloatField(_("cumulative units"))
+    revenue = models.DecimalField(_("net revenue"), max_digits=14, decimal_places=2)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["forecast", "day"]
+        verbose_name = _("forecast point")
+        verbose_name_plural = _("forecast points")
+        constraints = [
+            models.UniqueConstraint(fields=["forecast", "day"], name="forecastpoint_unique_day"),
+            models.CheckConstraint(
+                condition=Q(lower__lte=models.F("upper")), name="forecastpoint_band_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.units:.1f} [{self.lower:.1f}, {self.upper:.1f}]"
+
+
+class PlatformRanking(models.Model):
+    OWNER_PATH = "course__owner"
+
+    course = models.ForeignKey(
+        "courses.Course", on_delete=models.CASCADE, related_name="platform_rankings"
+    )
+    platform = models.ForeignKey("videos.Platform", on_delete=models.CASCADE, related_name="+")
+    audience_match = models.FloatField(_("audience match"), validators=[MinValueValidator(0)])
+    traffic_score = models.FloatField(_("traffic score"))
+    commission_rate = models.FloatField(_("commission"))
+    score = models.FloatField(_("score"))
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    net_price = models.DecimalField(
+        _("net price (cheapest tier)"), max_digits=10, decimal_places=2, null=True
+    )
+    computed_at = models.DateTimeField(_("computed at"))
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["course", "rank"]
+        verbose_name = _("platform ranking")
+        verbose_name_plural = _("platform rankings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "platform"], name="ranking_unique_course_platform"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course}: #{self.rank} {self.platform}"
+
+
+class RecomputeRun(models.Model):
+    """One run of the recompute engine for one creator (or all), for 'last recompute' displays."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    OWNER_PATH = "owner"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recompute_runs"
+    )
+    trigger = models.CharField(_("trigger"), max_length=40, default="manual")
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.RUNNING)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    rows_written = models.PositiveIntegerField(_("rows written"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("recompute run")
+        verbose_name_plural = _("recompute runs")
+        indexes = [models.Index(fields=["owner", "-started_at"])]
+        constraints = [
+            # The per-creator recompute lock: at most one running run per creator.
+            models.UniqueConstraint(
+                fields=["owner"], condition=Q(status="running"), name="recompute_one_running"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner} {self.started_at:%Y-%m-%d %H:%M} {self.status}"

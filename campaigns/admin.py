@@ -1,0 +1,71 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from core.admin import OwnedModelAdmin, OwnedTabularInline
+
+from .models import Campaign, InteractionTactic, LiveSession, ScheduledPost
+
+
+class ScheduledPostInline(OwnedTabularInline):
+    model = ScheduledPost
+    fields = (
+        "planned_at",
+        "platform",
+        "video",
+        "title",
+        "hashtags",
+        "phase_label",
+        "is_suggestion",
+    )
+    readonly_fields = ("phase_label",)
+
+    @admin.display(description=_("phase"))
+    def phase_label(self, obj):
+        return obj.get_phase_display() if obj.pk else "—"
+
+
+class LiveSessionInline(OwnedTabularInline):
+    model = LiveSession
+
+
+class InteractionTacticInline(OwnedTabularInline):
+    model = InteractionTactic
+
+
+@admin.register(Campaign)
+class CampaignAdmin(OwnedModelAdmin):
+    list_display = ("name", "course", "launch_date", "prelaunch_days", "followup_days")
+    search_fields = ("name", "course__title", "goal")
+    list_select_related = ("course",)
+    date_hierarchy = "launch_date"
+    filter_horizontal = ("platforms",)
+    inlines = [ScheduledPostInline, LiveSessionInline, InteractionTacticInline]
+
+
+@admin.register(ScheduledPost)
+class ScheduledPostAdmin(OwnedModelAdmin):
+    list_display = ("__str__", "campaign", "platform", "planned_at", "phase_label", "is_suggestion")
+    list_filter = ("platform", "is_suggestion")
+    search_fields = ("title", "hashtags", "video__title", "campaign__name")
+    list_select_related = ("campaign", "platform", "video")
+    date_hierarchy = "planned_at"
+
+    @admin.display(description=_("phase"))
+    def phase_label(self, obj):
+        return obj.get_phase_display()
+
+
+@admin.register(LiveSession)
+class LiveSessionAdmin(OwnedModelAdmin):
+    list_display = ("title", "campaign", "platform", "starts_at", "duration_minutes")
+    list_filter = ("platform",)
+    search_fields = ("title", "topic", "campaign__name")
+    list_select_related = ("campaign", "platform")
+
+
+@admin.register(InteractionTactic)
+class InteractionTacticAdmin(OwnedModelAdmin):
+    list_display = ("text", "kind", "campaign", "platform", "starts_at")
+    list_filter = ("kind", "platform")
+    search_fields = ("text", "campaign__name")
+    list_select_related = ("campaign", "platform")

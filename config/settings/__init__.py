@@ -1,0 +1,2 @@
+# `DJANGO_SETTINGS_MODULE=config.settings` is the local/default configuration.
+from .base import *  # noqa: F403

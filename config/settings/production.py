@@ -1,0 +1,27 @@
+"""Production: secrets and hosts must come from the environment; HTTPS everywhere."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import env_bool
+
+SECRET_KEY = os.environ["SECRET_KEY"]
+DEBUG = False
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# A cache shared by every web process (throttling, locks) when Redis is available.
+if os.environ.get("REDIS_CACHE_URL") or os.environ.get("CELERY_BROKER_URL", "").startswith("redis"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ.get("REDIS_CACHE_URL", os.environ.get("CELERY_BROKER_URL")),
+        }
+    }

@@ -1,0 +1,259 @@
+"""factory_boy factories for every model; related rows always share one owner."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from analytics.models import (
+    CreatorSettings,
+    EngagementMetric,
+    ForecastPoint,
+    PlatformRanking,
+    RecomputeRun,
+    SalesForecast,
+)
+from campaigns.models import Campaign, InteractionTactic, LiveSession, ScheduledPost
+from core.services import creator_create
+from courses.models import CompetitorPrice, Course, Discount, Level, PriceTier, Sale
+from videos.models import PipelineStatus, Platform, Video, VideoDailyStat
+
+
+class CreatorFactory(factory.django.DjangoModelFactory):
+    """A creator: staff, not superuser, in the Creators group (password = username)."""
+
+    class Meta:
+        model = "auth.User"
+
+    username = factory.Sequence(lambda n: f"creator{n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, username, **kwargs):
+        return creator_create(username=username, password=username)
+
+
+def platform(slug: str = "douyin") -> Platform:
+    return Platform.objects.get(slug=slug)
+
+
+class CourseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Course
+
+    owner = factory.SubFactory(CreatorFactory)
+    title = factory.Sequence(lambda n: f"Course {n}")
+    slug = factory.Sequence(lambda n: f"course-{n}")
+    topic = "Python"
+    level = Level.BEGINNER
+    launch_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=10))
+
+
+class PriceTierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PriceTier
+
+    course = factory.SubFactory(CourseFactory)
+    level = Level.BEGINNER
+    name = factory.Sequence(lambda n: f"Tier {n}")
+    list_price = Decimal("99.00")
+
+
+class DiscountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Discount
+
+    course = factory.SubFactory(CourseFactory)
+    name = "Early bird"
+    kind = Discount.Kind.PERCENT
+    value = Decimal("20")
+    starts_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    ends_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+
+
+class CompetitorPriceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CompetitorPrice
+
+    course = factory.SubFactory(CourseFactory)
+    competitor = factory.Sequence(lambda n: f"Rival {n}")
+    price = Decimal("129.00")
+
+
+class VideoFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Video
+
+    owner = factory.SubFactory(CreatorFactory)
+    course = factory.SubFactory(CourseFactory, owner=factory.SelfAttribute("..owner"))
+    platform = factory.LazyFunction(platform)
+    platform_video_id = factory.Sequence(lambda n: f"vid-{n}")
+    title = factory.Sequence(lambda n: f"Video {n}")
+    length_seconds = 300
+    production_level = 4
+    usefulness = 3
+    status = PipelineStatus.PUBLISHED
+    published_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=30))
+
+
+class SaleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Sale
+
+    course = factory.SubFactory(CourseFactory)
+    tier = factory.SubFactory(PriceTierFactory, course=factory.SelfAttribute("..course"))
+    platform = factory.LazyFunction(platform)
+    quantity = 1
+    unit_price = Decimal("99.00")
+    sold_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+
+
+class VideoDailyStatFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VideoDailyStat
+
+    video = factory.SubFactory(VideoFactory)
+    date = factory.Sequence(lambda n: date(2026, 1, 1) + timedelta(days=n))
+    views = 1000
+    interactions = 100
+    comments = 10
+    likes = 50
+    shares = 20
+    saves = 20
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Campaign
+
+    owner = factory.SubFactory(CreatorFactory)
+    course = factory.SubFactory(CourseFactory, owner=factory.SelfAttribute("..owner"))
+    name = factory.Sequence(lambda n: f"Campaign {n}")
+    launch_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=10))
+
+
+class ScheduledPostFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ScheduledPost
+
+    campaign = factory.SubFactory(CampaignFactory)
+    video = factory.SubFactory(VideoFactory, owner=factory.SelfAttribute("..campaign.owner"))
+    platform = factory.LazyFunction(platform)
+    planned_at = factory.LazyAttribute(
+        lambda o: (
+            timezone.make_aware(
+                timezone.datetime.combine(o.campaign.launch_date, timezone.datetime.min.time())
+            )
+            + timedelta(hours=19)
+        )
+    )
+
+
+class LiveSessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LiveSession
+
+    campaign = factory.SubFactory(CampaignFactory)
+    platform = factory.LazyFunction(platform)
+    title = "Launch live"
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=10))
+
+
+class InteractionTacticFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InteractionTactic
+
+    campaign = factory.SubFactory(CampaignFactory)
+    kind = InteractionTactic.Kind.HASHTAG
+    text = "#python"
+
+
+class CreatorSettingsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CreatorSettings
+
+    owner = factory.SubFactory(CreatorFactory)
+
+
+class EngagementMetricFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EngagementMetric
+
+    video = factory.SubFactory(VideoFactory)
+    window = "lifetime"
+    computed_at = factory.LazyFunction(timezone.now)
+
+
+class SalesForecastFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SalesForecast
+
+    course = factory.SubFactory(CourseFactory)
+    model = SalesForecast.Model.EXPONENTIAL
+    s0 = 10.0
+    growth_rate = 0.01
+    computed_at = factory.LazyFunction(timezone.now)
+
+
+class ForecastPointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ForecastPoint
+
+    forecast = factory.SubFactory(SalesForecastFactory)
+    day = factory.Sequence(lambda n: date(2026, 1, 1) + timedelta(days=n))
+    units = 10.0
+    lower = 8.0
+    upper = 12.0
+    cumulative_units = 10.0
+    revenue = Decimal("900.00")
+
+
+class PlatformRankingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PlatformRanking
+
+    course = factory.SubFactory(CourseFactory)
+    platform = factory.LazyFunction(platform)
+    audience_match = 0.5
+    traffic_score = 1.0
+    commission_rate = 0.1
+    score = 0.7
+    rank = 1
+    computed_at = factory.LazyFunction(timezone.now)
+
+
+class RecomputeRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RecomputeRun
+
+    owner = factory.SubFactory(CreatorFactory)
+    status = RecomputeRun.Status.SUCCEEDED
+    started_at = factory.LazyFunction(timezone.now)
+
+
+# Every creator-owned model → a factory that makes one row owned by the given creator.
+def owned_row(model, owner):
+    """Make one row of ``model`` belonging to ``owner`` (used by isolation matrices)."""
+    course = lambda: CourseFactory(owner=owner)  # noqa: E731
+    makers = {
+        Course: lambda: CourseFactory(owner=owner),
+        PriceTier: lambda: PriceTierFactory(course=course()),
+        Discount: lambda: DiscountFactory(course=course()),
+        CompetitorPrice: lambda: CompetitorPriceFactory(course=course()),
+        Sale: lambda: SaleFactory(course=course()),
+        Video: lambda: VideoFactory(owner=owner),
+        VideoDailyStat: lambda: VideoDailyStatFactory(video=VideoFactory(owner=owner)),
+        Campaign: lambda: CampaignFactory(owner=owner),
+        ScheduledPost: lambda: ScheduledPostFactory(campaign=CampaignFactory(owner=owner)),
+        LiveSession: lambda: LiveSessionFactory(campaign=CampaignFactory(owner=owner)),
+        InteractionTactic: lambda: InteractionTacticFactory(campaign=CampaignFactory(owner=owner)),
+        CreatorSettings: lambda: CreatorSettingsFactory(owner=owner),
+        EngagementMetric: lambda: EngagementMetricFactory(video=VideoFactory(owner=owner)),
+        SalesForecast: lambda: SalesForecastFactory(course=course()),
+        ForecastPoint: lambda: ForecastPointFactory(forecast=SalesForecastFactory(course=course())),
+        PlatformRanking: lambda: PlatformRankingFactory(course=course()),
+        RecomputeRun: lambda: RecomputeRunFactory(owner=owner),
+    }
+    return makers[model]()
