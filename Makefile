@@ -19,6 +19,15 @@ test: $(STAMP)
 	mkdir -p var
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Benchmarks print `bench <name> = <number> <unit>` lines; SCALE multiplies their data sizes.
+SCALE ?= 1
+bench: $(STAMP)
+	mkdir -p var
+	@for script in bench/bench_*.py; do \
+	  echo "== $$script"; \
+	  SCALE=$(SCALE) $(BIN)/python $$script || exit 1; \
+	done
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 

@@ -1,0 +1,65 @@
+"""Shared set-up for benchmark scripts: Django on the configured database, figure printing.
+
+Each benchmark is a plain script (`python bench/bench_x.py`) run by `make bench`. It uses the
+database DATABASE_URL names (PostgreSQL in CI and production-like runs) and works in a scratch
+database of its own so it never touches real rows: `<name>_bench` on PostgreSQL, a file under
+var/ on SQLite.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCALE = float(os.environ.get("SCALE", "1"))
+
+
+def setup_django() -> None:
+    """Point Django at a scratch benchmark database, create it, migrate it."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import dj_database_url
+
+    url = os.environ.get("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}")
+    parsed = dj_database_url.parse(url)
+    if parsed["ENGINE"].endswith("postgresql"):
+        import psycopg
+
+        bench_name = f"{parsed['NAME']}_bench"
+        admin_url = url.rsplit("/", 1)[0] + "/postgres"
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [bench_name]
+            ).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{bench_name}"')
+        os.environ["DATABASE_URL"] = url.rsplit("/", 1)[0] + f"/{bench_name}"
+    else:
+        os.environ["DATABASE_URL"] = url
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def figure(name: str, value: float, unit: str) -> None:
+    """The machine-readable line `make bench` promises."""
+    print(f"bench {name} = {value:.4g} {unit}", flush=True)
+
+
+def peak_memory_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@contextmanager
+def timed():
+    result = {}
+    start = time.perf_counter()
+    yield result
+    result["seconds"] = time.perf_counter() - start
