@@ -7,7 +7,10 @@ from .base import DATABASES, VAR_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A file, not :memory:, so a real Celery worker process can open the test database; one
-    # per test process, so two runs side by side do not share it.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test_db_{os.getpid()}.sqlite3")}
+# One test database per test process, so two runs side by side (a developer's and CI's) never
+# drop each other's. SQLite uses a file, not :memory:, so a real Celery worker process can open it.
+_default = DATABASES["default"]
+if _default["ENGINE"] == "django.db.backends.sqlite3":
+    _default["TEST"] = {"NAME": str(VAR_DIR / f"test_db_{os.getpid()}.sqlite3")}
+else:
+    _default["TEST"] = {"NAME": f"test_{_default['NAME']}_{os.getpid()}"}
