@@ -11,6 +11,7 @@ import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
+from analytics.models import CreatorSettings, RecomputeRun
 from campaigns.models import Campaign, InteractionTactic, LiveSession, ScheduledPost
 from courses.models import CompetitorPrice, Course, Discount, Level, PriceTier, Sale
 from videos.models import PipelineStatus, Platform, Video, VideoDailyStat
@@ -133,11 +134,15 @@ def demo_seed(*, username: str, password: str, variant: str = "demo", reset: boo
 
 
 def demo_clear(*, owner) -> None:
-    """Remove every row the creator owns (the cascade takes tiers, stats, posts and results)."""
+    """Remove every row the creator owns (the cascade takes tiers, stats, posts and results).
+
+    A recompute run still holding the creator's lock is kept: its worker will finish it."""
     with transaction.atomic():
         Campaign.objects.owned_by(owner).delete()
         Video.objects.owned_by(owner).delete()
         Course.objects.owned_by(owner).delete()
+        CreatorSettings.objects.owned_by(owner).delete()
+        RecomputeRun.objects.owned_by(owner).exclude(status=RecomputeRun.Status.RUNNING).delete()
 
 
 def _seed_course(user, spec: CourseSpec, today: date, platforms, rng) -> Course:

@@ -38,7 +38,7 @@ def worker_queue():
         "CELERY_QUEUE": queue,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
     }
-    log = open(ROOT / "var" / f"worker-{queue}.log", "w")  # noqa: SIM115
+    log = open(ROOT / "var" / f"worker-{queue}.log", "w")
     proc = subprocess.Popen(
         [
             sys.executable,
