@@ -1,29 +1,43 @@
-"""Vectorised recompute of engagement and quality: one query per input table, pandas math,
-upserts on natural keys. No per-video ORM loop.
+"""The recompute engine: every stored figure of a set of creators, computed in bulk.
+
+Inputs are read with a fixed number of queries (aggregates are done by the database), the math
+runs on arrays (formulas.py, forecasting.py, ranking.py) and results are written with upserts
+on their natural keys, so running it twice changes nothing. No per-video or per-row queries.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
-from django.db import transaction
+from django.db.models import Q, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from videos.models import Video, VideoDailyStat
+from core.db import upsert_rows
+from courses import pricing
+from courses.models import Course, Discount, PriceTier, Sale
+from videos.models import Platform, Video, VideoDailyStat
 
-from . import formulas
-from .models import CreatorSettings, EngagementMetric, MetricWindow
+from . import forecasting, formulas, ranking
+from .models import (
+    CreatorSettings,
+    EngagementMetric,
+    ForecastPoint,
+    MetricWindow,
+    PlatformRanking,
+    SalesForecast,
+)
 
-# Window → number of days counted back from (and including) today; None = everything.
+# Window → days counted back from (and including) today; None = everything up to today.
 WINDOW_DAYS = {MetricWindow.LIFETIME: None, MetricWindow.LAST_7: 7, MetricWindow.LAST_28: 28}
-UPSERT_BATCH = 2000
+COUNTS = ("views", "interactions", "comments", "likes")
 METRIC_FIELDS = [
-    "views",
-    "interactions",
-    "comments",
-    "likes",
+    *COUNTS,
     "frequency",
     "depth",
     "engagement",
@@ -31,57 +45,79 @@ METRIC_FIELDS = [
     "composite_quality",
     "computed_at",
 ]
-_DEFAULTS = {
-    f.name: f.default
-    for f in CreatorSettings._meta.get_fields()
-    if f.name in CreatorSettings.WEIGHT_FIELDS
+FORECAST_HORIZON = 90
+SUMMARY_DAYS = 30
+WEIGHT_FIELDS = CreatorSettings.WEIGHT_FIELDS
+_WEIGHT_DEFAULTS = {
+    f.name: f.default for f in CreatorSettings._meta.concrete_fields if f.name in WEIGHT_FIELDS
 }
 
 
-def _weights_frame(owner_ids: list[int]) -> pd.DataFrame:
-    rows = CreatorSettings.objects.filter(owner_id__in=owner_ids).values("owner_id", *_DEFAULTS)
-    frame = pd.DataFrame(list(rows), columns=["owner_id", *_DEFAULTS])
-    missing = sorted(set(owner_ids) - set(frame["owner_id"]))
-    if missing:
-        frame = pd.concat([frame, pd.DataFrame([{"owner_id": o, **_DEFAULTS} for o in missing])])
-    return frame.set_index("owner_id")
+@dataclass
+class RecomputeCounts:
+    metrics: int = 0
+    forecasts: int = 0
+    forecast_points: int = 0
+    rankings: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.metrics + self.forecasts + self.forecast_points + self.rankings
 
 
-def engagement_frame(*, owner_ids: list[int], today: date) -> pd.DataFrame:
-    """One row per (video, window) with counts and the five figures."""
+def creator_weights(owner_ids: list[int]) -> dict[int, dict[str, float]]:
+    """Each creator's weights, defaults for creators who never saved settings."""
+    weights = {owner_id: dict(_WEIGHT_DEFAULTS) for owner_id in owner_ids}
+    for row in CreatorSettings.objects.filter(owner_id__in=owner_ids).values(
+        "owner_id", *WEIGHT_FIELDS
+    ):
+        weights[row.pop("owner_id")] = row
+    return weights
+
+
+# --- engagement and quality ---------------------------------------------------------------
+
+
+def engagement_frame(
+    *, owner_ids: list[int], today: date, weights: dict[int, dict[str, float]] | None = None
+) -> pd.DataFrame:
+    """One row per (video, window): counts, F, D, D_F, CQ, CQ_F. Two reads (three without
+    ``weights``)."""
+    aggregates = {}
+    for window, days in WINDOW_DAYS.items():
+        condition = None if days is None else Q(date__gt=today - timedelta(days=days))
+        for count in COUNTS:
+            aggregates[f"{count}__{window}"] = Sum(count, filter=condition)
+    sums = pd.DataFrame(
+        list(
+            VideoDailyStat.objects.filter(video__owner_id__in=owner_ids, date__lte=today)
+            .values("video_id")
+            .annotate(**aggregates)
+            .order_by()
+        ),
+        columns=["video_id", *aggregates],
+    )
     videos = pd.DataFrame(
         list(
-            Video.objects.filter(owner_id__in=owner_ids).values(
+            Video.objects.filter(owner_id__in=owner_ids).values_list(
                 "id", "owner_id", "length_seconds", "production_level", "usefulness"
             )
         ),
-        columns=["id", "owner_id", "length_seconds", "production_level", "usefulness"],
-    ).rename(columns={"id": "video_id"})
-    if videos.empty:
-        return pd.DataFrame()
-    stats = pd.DataFrame(
-        list(
-            VideoDailyStat.objects.filter(
-                video__owner_id__in=owner_ids, date__lte=today
-            ).values_list("video_id", "date", "views", "interactions", "comments", "likes")
-        ),
-        columns=["video_id", "date", "views", "interactions", "comments", "likes"],
+        columns=["video_id", "owner_id", "length_seconds", "production_level", "usefulness"],
     )
-    weights = _weights_frame(owner_ids)
-    videos = videos.join(weights, on="owner_id")
-    cq = formulas.content_quality_array(
+    if videos.empty:
+        return pd.DataFrame(columns=["video_id", "window", *METRIC_FIELDS[:-1]])
+    weights_frame = pd.DataFrame.from_dict(weights or creator_weights(owner_ids), orient="index")
+    videos = videos.join(weights_frame, on="owner_id").merge(sums, on="video_id", how="left")
+    videos["content_quality"] = formulas.content_quality_array(
         videos["length_seconds"] / 60, videos["production_level"], videos["usefulness"]
     )
-    videos["content_quality"] = cq
-
     frames = []
-    counts = ["views", "interactions", "comments", "likes"]
-    for window, days in WINDOW_DAYS.items():
-        scoped = stats if days is None else stats[stats["date"] > today - timedelta(days=days)]
-        sums = scoped.groupby("video_id")[counts].sum()
-        frame = videos.join(sums, on="video_id")
-        frame[counts] = frame[counts].fillna(0).astype(np.int64)
+    for window in WINDOW_DAYS:
+        frame = videos[["video_id", "content_quality", *WEIGHT_FIELDS]].copy()
         frame["window"] = str(window)
+        for count in COUNTS:
+            frame[count] = videos[f"{count}__{window}"].fillna(0).astype(np.int64)
         frames.append(frame)
     frame = pd.concat(frames, ignore_index=True)
     frame["frequency"] = formulas.interaction_frequency_array(frame["interactions"], frame["views"])
@@ -97,31 +133,285 @@ def engagement_frame(*, owner_ids: list[int], today: date) -> pd.DataFrame:
         + frame["quality_weight_d"] * frame["depth"]
         + frame["quality_weight_cq"] * frame["content_quality"]
     )
-    return frame
+    return frame[["video_id", "window", *METRIC_FIELDS[:-1]]]
 
 
-def engagement_upsert(frame: pd.DataFrame) -> int:
-    """Insert or update every (video, window) row; running it twice changes nothing."""
+def engagement_upsert(frame: pd.DataFrame, *, now: datetime) -> int:
     if frame.empty:
         return 0
-    now = timezone.now()
-    columns = ["video_id", "window", *METRIC_FIELDS[:-1]]
-    written = 0
-    with transaction.atomic():
-        for start in range(0, len(frame), UPSERT_BATCH):
-            chunk = frame.iloc[start : start + UPSERT_BATCH][columns]
-            # to_dict gives native Python numbers, which every database driver adapts.
-            objs = [EngagementMetric(**row, computed_at=now) for row in chunk.to_dict("records")]
-            EngagementMetric.objects.bulk_create(
-                objs,
-                update_conflicts=True,
-                unique_fields=["video", "window"],
-                update_fields=METRIC_FIELDS,
-            )
-            written += len(objs)
-    return written
+    rows = frame.to_dict("records")  # native Python numbers, which every driver adapts
+    for row in rows:
+        row["computed_at"] = now
+    return upsert_rows(
+        EngagementMetric, rows, unique_fields=["video", "window"], update_fields=METRIC_FIELDS
+    )
 
 
 def engagement_recompute(*, owner_ids: list[int], today: date | None = None) -> int:
     today = today or timezone.localdate()
-    return engagement_upsert(engagement_frame(owner_ids=owner_ids, today=today))
+    return engagement_upsert(engagement_frame(owner_ids=owner_ids, today=today), now=timezone.now())
+
+
+# --- sales forecasts and platform ranking ---------------------------------------------------
+
+
+@dataclass
+class CourseInputs:
+    """Everything the forecast and ranking of the given creators' courses need, in 6 queries."""
+
+    courses: list[Course]
+    daily_sales: dict[int, dict[date, int]]
+    tiers: dict[int, list[PriceTier]]
+    discounts: dict[int, list[Discount]]
+    tier_mix: dict[int, dict[int, int]]
+    platform_mix: dict[int, dict[int, int]]
+    platforms: list[Platform]
+
+    @classmethod
+    def load(cls, owner_ids: list[int], *, today: date) -> CourseInputs:
+        courses = list(Course.objects.filter(owner_id__in=owner_ids).order_by("id"))
+        sales = Sale.objects.filter(course__owner_id__in=owner_ids, sold_at__lt=_start_of(today))
+        daily: dict[int, dict[date, int]] = defaultdict(dict)
+        for row in (
+            sales.annotate(day=TruncDate("sold_at", tzinfo=timezone.get_current_timezone()))
+            .values("course_id", "day")
+            .annotate(units=Sum("quantity"))
+            .order_by()
+        ):
+            daily[row["course_id"]][row["day"]] = row["units"]
+        tier_mix: dict[int, dict[int, int]] = defaultdict(dict)
+        platform_mix: dict[int, dict[int, int]] = defaultdict(dict)
+        for row in (
+            sales.values("course_id", "tier_id", "platform_id")
+            .annotate(units=Sum("quantity"))
+            .order_by()
+        ):
+            if row["tier_id"] is not None:
+                mix = tier_mix[row["course_id"]]
+                mix[row["tier_id"]] = mix.get(row["tier_id"], 0) + row["units"]
+            if row["platform_id"] is not None:
+                mix = platform_mix[row["course_id"]]
+                mix[row["platform_id"]] = mix.get(row["platform_id"], 0) + row["units"]
+        tiers: dict[int, list[PriceTier]] = defaultdict(list)
+        for tier in PriceTier.objects.filter(course__owner_id__in=owner_ids).order_by("list_price"):
+            tiers[tier.course_id].append(tier)
+        discounts: dict[int, list[Discount]] = defaultdict(list)
+        horizon_end = _start_of(today + timedelta(days=FORECAST_HORIZON + 1))
+        for discount in Discount.objects.filter(
+            course__owner_id__in=owner_ids,
+            ends_at__gt=_start_of(today) - timedelta(days=1),
+            starts_at__lt=horizon_end,
+        ):
+            discounts[discount.course_id].append(discount)
+        return cls(
+            courses,
+            daily,
+            tiers,
+            discounts,
+            tier_mix,
+            platform_mix,
+            list(Platform.objects.order_by("name")),
+        )
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def daily_series(units_by_day: dict[date, int], *, until: date) -> np.ndarray:
+    """Daily units from the first sale day to ``until`` (exclusive), zero-filled."""
+    if not units_by_day:
+        return np.zeros(0)
+    first = min(units_by_day)
+    days = (until - first).days
+    series = np.zeros(max(days, 0))
+    for day, units in units_by_day.items():
+        offset = (day - first).days
+        if 0 <= offset < days:
+            series[offset] = units
+    return series
+
+
+def unit_net_revenue(inputs: CourseInputs, course: Course, days: list[date]) -> np.ndarray:
+    """Net revenue of one unit sold on each day: the tier mix of past sales at each day's
+    effective price (discounts applied, priced at noon), less the commission of the past
+    platform mix. Without past sales: the cheapest tier, sold directly (no commission)."""
+    tiers = inputs.tiers.get(course.id, [])
+    if not tiers:
+        return np.zeros(len(days))
+    mix = inputs.tier_mix.get(course.id) or {tiers[0].id: 1}
+    total = sum(mix.values())
+    by_id = {t.id: t for t in tiers}
+    discounts = inputs.discounts.get(course.id, [])
+    prices = np.zeros(len(days))
+    for tier_id, units in mix.items():
+        tier = by_id.get(tier_id)
+        if tier is None:
+            continue
+        for i, day in enumerate(days):
+            noon = timezone.make_aware(datetime.combine(day, time(12)))
+            prices[i] += float(
+                pricing.effective_price(tier, at=noon, discounts=discounts).price
+            ) * (units / total)
+    commission = {p.id: float(p.commission_rate) for p in inputs.platforms}
+    platform_mix = inputs.platform_mix.get(course.id, {})
+    sold = sum(platform_mix.values())
+    keep = (
+        sum(units * (1 - commission.get(pid, 0.0)) for pid, units in platform_mix.items()) / sold
+        if sold
+        else 1.0
+    )
+    return prices * keep
+
+
+def _money(value: float) -> Decimal:
+    return Decimal(str(round(float(value), 2)))
+
+
+def forecasts_recompute(inputs: CourseInputs, *, today: date, now: datetime) -> tuple[int, int]:
+    """Fit, backtest and store a forecast per course with its daily points."""
+    horizon_days = [today + timedelta(days=h) for h in range(FORECAST_HORIZON)]
+    forecast_rows, points_by_course = [], {}
+    for course in inputs.courses:
+        series = daily_series(inputs.daily_sales.get(course.id, {}), until=today)
+        result = forecasting.forecast_sales(
+            series, horizon=FORECAST_HORIZON, r_override=course.growth_rate_override
+        )
+        revenue = result.mean * unit_net_revenue(inputs, course, horizon_days)
+        units_30, lower_30, upper_30 = result.total_band(SUMMARY_DAYS)
+        forecast_rows.append(
+            {
+                "course_id": course.id,
+                "model": result.model,
+                "s0": result.s0,
+                "growth_rate": result.r,
+                "growth_rate_overridden": result.r_overridden,
+                "backtest_error_exponential": result.error_exponential,
+                "backtest_error_alternative": result.error_alternative,
+                "explanation": result.explanation[:400],
+                "parameters": result.params,
+                "history_days": result.history_days,
+                "units_next_30": units_30,
+                "units_next_30_lower": lower_30,
+                "units_next_30_upper": upper_30,
+                "revenue_next_30": _money(revenue[:SUMMARY_DAYS].sum()),
+                "computed_at": now,
+            }
+        )
+        cumulative = np.cumsum(result.mean)
+        points_by_course[course.id] = [
+            {
+                "day": day,
+                "units": float(result.mean[i]),
+                "lower": float(result.lower[i]),
+                "upper": float(result.upper[i]),
+                "cumulative_units": float(cumulative[i]),
+                "revenue": _money(revenue[i]),
+            }
+            for i, day in enumerate(horizon_days)
+        ]
+    if not forecast_rows:
+        return 0, 0
+    upsert_rows(
+        SalesForecast,
+        forecast_rows,
+        unique_fields=["course"],
+        update_fields=[k for k in forecast_rows[0] if k != "course_id"],
+    )
+    forecast_ids = dict(
+        SalesForecast.objects.filter(course_id__in=points_by_course).values_list("course_id", "id")
+    )
+    # Points before today belong to an older forecast window: drop them.
+    ForecastPoint.objects.filter(forecast_id__in=forecast_ids.values()).exclude(
+        day__range=(horizon_days[0], horizon_days[-1])
+    ).delete()
+    points = [
+        {"forecast_id": forecast_ids[course_id], **point}
+        for course_id, course_points in points_by_course.items()
+        for point in course_points
+    ]
+    upsert_rows(
+        ForecastPoint,
+        points,
+        unique_fields=["forecast", "day"],
+        update_fields=["units", "lower", "upper", "cumulative_units", "revenue"],
+    )
+    return len(forecast_rows), len(points)
+
+
+def rankings_recompute(
+    inputs: CourseInputs, *, weights: dict[int, dict[str, float]], now: datetime
+) -> int:
+    platforms = inputs.platforms
+    if not platforms:
+        return 0
+    names = [p.name for p in platforms]
+    traffic = [p.traffic_scale for p in platforms]
+    commission = [float(p.commission_rate) for p in platforms]
+    rows = []
+    for course in inputs.courses:
+        w = weights[course.owner_id]
+        match = [
+            ranking.audience_match(course.audience_tags or [], p.audience_tags or [])
+            for p in platforms
+        ]
+        scores = ranking.platform_scores(
+            match,
+            traffic,
+            commission,
+            (w["rank_weight_audience"], w["rank_weight_traffic"], w["rank_weight_commission"]),
+        )
+        order = ranking.ranks(list(scores), names)
+        tiers = inputs.tiers.get(course.id, [])
+        price_now = (
+            pricing.effective_price(
+                tiers[0], at=now, discounts=inputs.discounts.get(course.id, [])
+            ).price
+            if tiers
+            else None
+        )
+        for i, platform in enumerate(platforms):
+            rows.append(
+                {
+                    "course_id": course.id,
+                    "platform_id": platform.id,
+                    "audience_match": match[i],
+                    "traffic_score": traffic[i] / 10,
+                    "commission_rate": commission[i],
+                    "score": float(scores[i]),
+                    "rank": order[i],
+                    "net_price": None
+                    if price_now is None
+                    else _money(float(price_now) * (1 - commission[i])),
+                    "computed_at": now,
+                }
+            )
+    return upsert_rows(
+        PlatformRanking,
+        rows,
+        unique_fields=["course", "platform"],
+        update_fields=[
+            "audience_match",
+            "traffic_score",
+            "commission_rate",
+            "score",
+            "rank",
+            "net_price",
+            "computed_at",
+        ],
+    )
+
+
+def recompute(*, owner_ids: list[int], today: date | None = None) -> RecomputeCounts:
+    """All figures of the given creators. The caller provides the transaction and the lock."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    counts = RecomputeCounts()
+    weights = creator_weights(owner_ids)
+    counts.metrics = engagement_upsert(
+        engagement_frame(owner_ids=owner_ids, today=today, weights=weights), now=now
+    )
+    inputs = CourseInputs.load(owner_ids, today=today)
+    counts.forecasts, counts.forecast_points = forecasts_recompute(inputs, today=today, now=now)
+    counts.rankings = rankings_recompute(inputs, weights=weights, now=now)
+    return counts

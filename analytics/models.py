@@ -130,7 +130,7 @@ class EngagementMetric(models.Model):
 class SalesForecast(models.Model):
     class Model(models.TextChoices):
         EXPONENTIAL = "exponential", _("Exponential S0·(1+r)^t")
-        LOGISTIC = "logistic", _("Logistic (saturating)")
+        BASS = "bass", _("Bass diffusion (saturating)")
 
     OWNER_PATH = "course__owner"
 
@@ -141,11 +141,15 @@ class SalesForecast(models.Model):
     s0 = models.FloatField(_("S0 (units per day)"))
     growth_rate = models.FloatField(_("r (growth per day)"))
     growth_rate_overridden = models.BooleanField(_("r set by the creator"), default=False)
-    backtest_error_exponential = models.FloatField(_("backtest MAPE, exponential"), null=True)
-    backtest_error_alternative = models.FloatField(_("backtest MAPE, saturating"), null=True)
+    # Σ|actual − forecast| / Σ actual over the last 14 days, each model fitted without them.
+    backtest_error_exponential = models.FloatField(_("backtest error, exponential"), null=True)
+    backtest_error_alternative = models.FloatField(_("backtest error, saturating"), null=True)
+    parameters = models.JSONField(_("model parameters"), default=dict, blank=True)
     explanation = models.CharField(_("why this model"), max_length=400, blank=True)
     history_days = models.PositiveIntegerField(_("days of history"), default=0)
     units_next_30 = models.FloatField(_("units, next 30 days"), default=0)
+    units_next_30_lower = models.FloatField(_("units, next 30 days, lower bound"), default=0)
+    units_next_30_upper = models.FloatField(_("units, next 30 days, upper bound"), default=0)
     revenue_next_30 = models.DecimalField(
         _("net revenue, next 30 days"), max_digits=14, decimal_places=2, default=0
     )

@@ -1,12 +1,24 @@
-"""Recompute runs: one at a time per creator, recorded, safe to repeat."""
+"""Recompute runs: one at a time per creator, all-or-nothing, recorded, safe to repeat.
+
+The lock has two layers. On PostgreSQL the run holds a session advisory lock keyed by the
+creator: the database releases it the moment the holding connection dies, so a killed worker
+never leaves the creator locked, and a "running" row found while holding the lock is known to
+be dead. Everywhere, at most one "running" RecomputeRun per creator is allowed by a unique
+constraint; without advisory locks (SQLite, one machine) a running row older than STALE_AFTER
+is taken to be dead.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from . import engine
@@ -14,18 +26,38 @@ from .models import RecomputeRun
 
 logger = logging.getLogger(__name__)
 
-# A run still "running" after this long belongs to a dead worker; its lock may be taken over.
 STALE_AFTER = timedelta(minutes=15)
+ADVISORY_NAMESPACE = 0x5EC0  # first key of pg_try_advisory_lock(int, int): "recompute"
 
 
-def recompute_run_start(*, owner_id: int, trigger: str) -> RecomputeRun | None:
-    """Take the creator's recompute lock: a running RecomputeRun row, unique per owner in the
-    database, so two workers on any database never run the same creator at once.
-    Returns None when another live run holds it."""
+@contextmanager
+def owner_lock(owner_id: int) -> Iterator[bool]:
+    """Yield True when this process may recompute the creator; never blocks."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [ADVISORY_NAMESPACE, owner_id])
+        acquired = cursor.fetchone()[0]
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [ADVISORY_NAMESPACE, owner_id])
+
+
+def recompute_run_start(
+    *, owner_id: int, trigger: str, lock_held: bool = False
+) -> RecomputeRun | None:
+    """Record a running run, or None when a live run of the creator exists."""
     now = timezone.now()
-    RecomputeRun.objects.filter(
-        owner_id=owner_id, status=RecomputeRun.Status.RUNNING, started_at__lt=now - STALE_AFTER
-    ).update(status=RecomputeRun.Status.FAILED, finished_at=now, error="worker lost (stale lock)")
+    running = RecomputeRun.objects.filter(owner_id=owner_id, status=RecomputeRun.Status.RUNNING)
+    if not lock_held:
+        # Look before writing: on SQLite a write would wait for the live run's transaction.
+        if running.filter(started_at__gte=now - STALE_AFTER).exists():
+            return None
+    running.update(status=RecomputeRun.Status.FAILED, finished_at=now, error="worker lost")
     try:
         with transaction.atomic():
             return RecomputeRun.objects.create(owner_id=owner_id, trigger=trigger, started_at=now)
@@ -36,30 +68,61 @@ def recompute_run_start(*, owner_id: int, trigger: str) -> RecomputeRun | None:
 def recompute_run_finish(*, run: RecomputeRun, rows_written: int = 0, error: str = "") -> None:
     run.status = RecomputeRun.Status.FAILED if error else RecomputeRun.Status.SUCCEEDED
     run.rows_written = rows_written
-    run.error = error
+    run.error = error[:2000]
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "rows_written", "error", "finished_at"])
 
 
+def _fault_injection_pause() -> None:
+    """Sleep inside the write transaction when RECOMPUTE_TEST_PAUSE_SECONDS is set, so the
+    worker-kill test can kill a worker that is provably in the middle of a recompute."""
+    pause = getattr(settings, "RECOMPUTE_TEST_PAUSE_SECONDS", 0)
+    if pause:
+        time.sleep(pause)
+
+
 def metrics_recompute_owner(*, owner_id: int, trigger: str = "manual") -> RecomputeRun | None:
-    """Recompute every stored figure of one creator. None if a run is already in progress."""
-    run = recompute_run_start(owner_id=owner_id, trigger=trigger)
-    if run is None:
-        logger.info("recompute for owner %s skipped: another run holds the lock", owner_id)
-        return None
-    try:
-        rows = engine.engagement_recompute(owner_ids=[owner_id])
-    except Exception as exc:
-        recompute_run_finish(run=run, error=f"{type(exc).__name__}: {exc}")
-        raise
-    recompute_run_finish(run=run, rows_written=rows)
-    return run
+    """Recompute every stored figure of one creator in one transaction.
+
+    Returns the finished run, or None when another run of the same creator is in progress
+    (overlapping triggers do the work once).
+    """
+    with owner_lock(owner_id) as acquired:
+        if not acquired:
+            logger.info("recompute of owner %s skipped: another run holds the lock", owner_id)
+            return None
+        run = recompute_run_start(
+            owner_id=owner_id, trigger=trigger, lock_held=connection.vendor == "postgresql"
+        )
+        if run is None:
+            logger.info("recompute of owner %s skipped: a run is in progress", owner_id)
+            return None
+        try:
+            with transaction.atomic():
+                counts = engine.recompute(owner_ids=[owner_id])
+                _fault_injection_pause()
+        except Exception as exc:
+            recompute_run_finish(run=run, error=f"{type(exc).__name__}: {exc}")
+            raise
+        recompute_run_finish(run=run, rows_written=counts.total)
+        return run
 
 
-def creator_ids_with_videos() -> list[int]:
-    return list(
-        get_user_model()
-        .objects.filter(videos__isnull=False)
-        .distinct()
-        .values_list("id", flat=True)
-    )
+def creator_ids_to_recompute() -> list[int]:
+    """Creators with anything to compute: videos or courses."""
+    User = get_user_model()
+    with_videos = User.objects.filter(videos__isnull=False).values_list("id", flat=True)
+    with_courses = User.objects.filter(courses__isnull=False).values_list("id", flat=True)
+    return sorted(set(with_videos) | set(with_courses))
+
+
+def last_recompute(*, owner) -> RecomputeRun | None:
+    return RecomputeRun.objects.owned_by(owner).order_by("-started_at").first()
+
+
+def metrics_recompute_enqueue(*, owner_id: int, trigger: str) -> None:
+    """Ask a worker to recompute the creator once the current transaction commits (imports,
+    edits); nothing is enqueued when it rolls back."""
+    from .tasks import recompute_owner_metrics
+
+    transaction.on_commit(lambda: recompute_owner_metrics.delay(owner_id, trigger))

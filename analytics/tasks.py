@@ -39,7 +39,7 @@ def recompute_owner_metrics(self, owner_id: int, trigger: str = "task") -> int |
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
 def recompute_all_metrics() -> int:
     """The periodic entry: fan out one subtask per creator so more workers go faster."""
-    owner_ids = services.creator_ids_with_videos()
+    owner_ids = services.creator_ids_to_recompute()
     if owner_ids:
         group(
             recompute_owner_metrics.s(owner_id, "schedule") for owner_id in owner_ids

@@ -41,6 +41,15 @@ class Course(TimestampedModel):
     topic = models.CharField(_("topic"), max_length=120, blank=True)
     level = models.CharField(_("level"), max_length=16, choices=Level, default=Level.BEGINNER)
     target_audience = models.CharField(_("target audience"), max_length=200, blank=True)
+    audience_tags = models.JSONField(
+        _("audience tags"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Who the course is for, in the platforms' audience vocabulary, e.g. "
+            '["developers", "students"]; drives the platform ranking.'
+        ),
+    )
     description = models.TextField(_("description"), blank=True)
     launch_date = models.DateField(_("launch date"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.DRAFT)
@@ -53,6 +62,9 @@ class Course(TimestampedModel):
     )
     # The seed's courses.csv id, kept so its file can be re-imported and reported on.
     external_id = models.CharField(_("external id"), max_length=64, blank=True)
+    # Figures a file imported as they were (e.g. the seed's per-video F, D and sales columns),
+    # kept so nothing in an imported file is lost even where CourseReel recomputes its own.
+    import_snapshot = models.JSONField(_("imported figures"), default=dict, blank=True)
 
     objects = OwnedQuerySet.as_manager()
 

@@ -132,7 +132,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     for _folder in ("queue", "control"):
         (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # An unacknowledged task (its worker died) is handed to another worker after this long.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+    }
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "coursereel")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
@@ -177,3 +180,17 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Fault injection for the worker-kill test only: seconds a recompute sleeps before committing.
+RECOMPUTE_TEST_PAUSE_SECONDS = float(os.environ.get("RECOMPUTE_TEST_PAUSE_SECONDS", "0"))
+
+# --- Imports (platform exports, sales lists) -------------------------------------------------
+# A file over either cap is refused with a clear message before any row is read.
+IMPORT_MAX_FILE_MB = int(os.environ.get("IMPORT_MAX_FILE_MB", "256"))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "2000000"))
+# How many problems a refused file lists (the rest are counted: "and N more").
+IMPORT_MAX_ERRORS = int(os.environ.get("IMPORT_MAX_ERRORS", "50"))
+# Rows parsed at a time; bounds memory whatever the file's size.
+IMPORT_CHUNK_ROWS = int(os.environ.get("IMPORT_CHUNK_ROWS", "100000"))
+# The largest count a daily statistic may hold; anything above is a typo, not a viral video.
+IMPORT_MAX_COUNT = int(os.environ.get("IMPORT_MAX_COUNT", str(10**12)))

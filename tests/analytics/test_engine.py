@@ -1,4 +1,5 @@
 import math
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
@@ -8,7 +9,13 @@ from django.utils import timezone
 
 from analytics import engine, services
 from analytics.models import CreatorSettings, EngagementMetric, RecomputeRun
-from tests.factories import VideoDailyStatFactory, VideoFactory
+from tests.factories import (
+    CourseFactory,
+    PriceTierFactory,
+    SaleFactory,
+    VideoDailyStatFactory,
+    VideoFactory,
+)
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 28)
@@ -82,33 +89,71 @@ def test_recompute_touches_only_the_given_creator(creator, other_creator):
     assert not EngagementMetric.objects.filter(video=theirs).exists()
 
 
-@pytest.mark.parametrize("videos", [3, 40])
-def test_query_count_does_not_grow_with_videos(creator, videos):
-    for n in range(videos):
-        _stat(VideoFactory(owner=creator), n % 30)
+def _recompute_queries(owner) -> tuple[list[str], list[str]]:
     with CaptureQueriesContext(connection) as ctx:
-        engine.engagement_recompute(owner_ids=[creator.id], today=TODAY)
-    # Reads: videos, stats, weights — three queries whatever the size. Writes: one upsert per
-    # batch, the batch being as large as the database accepts (SQLite caps bound parameters).
-    upserts = [q for q in ctx.captured_queries if "engagementmetric" in q["sql"].lower()]
-    fields = [
-        EngagementMetric._meta.get_field(n) for n in ["video", "window", *engine.METRIC_FIELDS]
-    ]
-    batch = min(engine.UPSERT_BATCH, connection.ops.bulk_batch_size(fields, [None] * 3 * videos))
-    assert len(upserts) == math.ceil(3 * videos / batch)
-    assert len(ctx.captured_queries) - len(upserts) <= 5
+        engine.recompute(owner_ids=[owner.id], today=TODAY)
+    sql = [q["sql"].lstrip().upper() for q in ctx.captured_queries]
+    writes = [q for q in sql if q.startswith(("INSERT", "DELETE", "UPDATE"))]
+    reads = [q for q in sql if q.startswith("SELECT")]
+    return reads, writes
+
+
+@pytest.mark.parametrize("size", [3, 40])
+def test_query_count_does_not_grow_with_the_data(creator, size):
+    """Reads are fixed; writes are one statement per result table on PostgreSQL (SQLite splits
+    them only at its bound-parameter limit)."""
+    for n in range(size):
+        course = CourseFactory(owner=creator)
+        PriceTierFactory(course=course)
+        SaleFactory(course=course, sold_at=timezone.now() - timedelta(days=n % 5 + 1))
+        _stat(VideoFactory(owner=creator, course=course), n % 30)
+    reads, writes = _recompute_queries(creator)
+    # stats, videos, weights, courses, daily sales, mixes, tiers, discounts, platforms, ids
+    assert len(reads) == 10
+    if connection.vendor == "postgresql":
+        assert len(writes) == 5  # metrics, forecasts, delete old points, points, rankings
+    else:
+        # points: 90 per course, 8 columns, at most 999 parameters a statement.
+        assert len(writes) <= 4 + math.ceil(size * 90 * 8 / 999) + math.ceil(size * 3 * 12 / 999)
+
+
+@contextmanager
+def _lock_held_elsewhere(owner_id):
+    """Another process's live run: on PostgreSQL its advisory lock, held on another
+    connection; everywhere its "running" row."""
+    other = None
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        db = connection.settings_dict
+        other = psycopg.connect(
+            dbname=db["NAME"],
+            user=db["USER"],
+            host=db["HOST"] or "127.0.0.1",
+            port=db["PORT"] or 5432,
+            password=db["PASSWORD"] or None,
+            autocommit=True,
+        )
+        other.execute("SELECT pg_advisory_lock(%s, %s)", [services.ADVISORY_NAMESPACE, owner_id])
+    held = services.recompute_run_start(owner_id=owner_id, trigger="elsewhere")
+    try:
+        yield held
+    finally:
+        if other is not None:
+            other.close()
 
 
 def test_second_run_while_one_is_running_is_skipped(creator):
-    VideoFactory(owner=creator)
-    held = services.recompute_run_start(owner_id=creator.id, trigger="test")
-    assert held is not None
-    assert services.metrics_recompute_owner(owner_id=creator.id) is None
-    assert RecomputeRun.objects.filter(owner=creator).count() == 1
-    services.recompute_run_finish(run=held)
+    VideoFactory(owner=creator, course=None)
+    with _lock_held_elsewhere(creator.id) as held:
+        assert held is not None
+        assert services.metrics_recompute_owner(owner_id=creator.id) is None
+        assert RecomputeRun.objects.filter(owner=creator).count() == 1
+        assert not EngagementMetric.objects.exists()
+        services.recompute_run_finish(run=held)
     run = services.metrics_recompute_owner(owner_id=creator.id)
     assert run.status == RecomputeRun.Status.SUCCEEDED
-    assert run.rows_written == 3
+    assert run.rows_written == 3  # three windows of one video; no course, no forecast
 
 
 def test_stale_lock_of_a_dead_worker_is_taken_over(creator):
@@ -121,3 +166,80 @@ def test_stale_lock_of_a_dead_worker_is_taken_over(creator):
     run = services.metrics_recompute_owner(owner_id=creator.id)
     assert run is not None and run.status == RecomputeRun.Status.SUCCEEDED
     assert RecomputeRun.objects.filter(status=RecomputeRun.Status.FAILED).count() == 1
+
+
+def test_forecast_points_price_each_day_with_its_discount_and_commission(creator):
+    from datetime import datetime, time
+    from decimal import Decimal
+
+    from analytics.models import ForecastPoint, SalesForecast
+    from courses.models import Discount
+    from tests.factories import platform
+
+    course = CourseFactory(owner=creator)
+    tier = PriceTierFactory(course=course, list_price=Decimal("100.00"))
+    douyin = platform("douyin")  # commission 0.10
+    start = timezone.make_aware(datetime.combine(TODAY, time.min))
+    Discount.objects.create(
+        course=course,
+        name="launch",
+        kind=Discount.Kind.PERCENT,
+        value=Decimal("20"),
+        starts_at=start,
+        ends_at=start + timedelta(days=10),
+    )
+    for n in range(40):
+        SaleFactory(
+            course=course,
+            tier=tier,
+            platform=douyin,
+            quantity=2,
+            sold_at=start - timedelta(days=n + 1) + timedelta(hours=12),
+        )
+
+    engine.recompute(owner_ids=[creator.id], today=TODAY)
+
+    forecast = SalesForecast.objects.get(course=course)
+    points = list(ForecastPoint.objects.filter(forecast=forecast).order_by("day"))
+    assert len(points) == 90 and points[0].day == TODAY
+    assert forecast.history_days == 40
+    assert points[0].units == pytest.approx(2, rel=1e-6)  # flat sales: 2 a day
+    assert points[0].revenue == Decimal(str(round(points[0].units * 80 * 0.9, 2)))
+    assert points[10].revenue == Decimal(str(round(points[10].units * 100 * 0.9, 2)))
+    assert float(forecast.revenue_next_30) == pytest.approx(
+        sum(float(p.revenue) for p in points[:30]), abs=0.05
+    )
+    assert forecast.units_next_30_lower <= forecast.units_next_30 <= forecast.units_next_30_upper
+    assert points[-1].cumulative_units == pytest.approx(sum(p.units for p in points))
+
+
+def test_growth_rate_override_is_used_and_marked(creator):
+    from analytics.models import SalesForecast
+
+    course = CourseFactory(owner=creator, growth_rate_override=0.1)
+    SaleFactory(course=course, sold_at=timezone.now() - timedelta(days=3))
+    engine.recompute(owner_ids=[creator.id])
+    forecast = SalesForecast.objects.get(course=course)
+    assert forecast.growth_rate_overridden
+    assert forecast.growth_rate == pytest.approx(0.1)
+
+
+def test_platform_ranking_uses_audience_weights_and_net_price(creator):
+    from decimal import Decimal
+
+    from analytics.models import CreatorSettings, PlatformRanking
+
+    CreatorSettings.objects.create(
+        owner=creator, rank_weight_audience=1, rank_weight_traffic=0, rank_weight_commission=0
+    )
+    course = CourseFactory(owner=creator, audience_tags=["developers"])
+    PriceTierFactory(course=course, list_price=Decimal("200.00"))
+    engine.recompute(owner_ids=[creator.id], today=TODAY)
+    rows = {r.platform.slug: r for r in PlatformRanking.objects.filter(course=course)}
+    assert len(rows) == 6
+    with_developers = {"bilibili", "wechat-channels", "youtube-shorts"}
+    assert {slug for slug, r in rows.items() if r.rank <= 3} == with_developers
+    assert rows["bilibili"].audience_match == 1.0
+    assert rows["douyin"].audience_match == 0.0
+    assert rows["bilibili"].net_price == Decimal("140.00")  # 200 × (1 − 0.30)
+    assert rows["wechat-channels"].net_price == Decimal("190.00")  # 200 × (1 − 0.05)

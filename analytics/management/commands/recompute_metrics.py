@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from analytics.services import creator_ids_with_videos, metrics_recompute_owner
+from analytics.services import creator_ids_to_recompute, metrics_recompute_owner
 
 
 class Command(BaseCommand):
@@ -17,7 +17,7 @@ class Command(BaseCommand):
             except get_user_model().DoesNotExist:
                 raise CommandError(f"--owner: no user named {owner!r}") from None
         else:
-            owner_ids = creator_ids_with_videos()
+            owner_ids = creator_ids_to_recompute()
         for owner_id in owner_ids:
             run = metrics_recompute_owner(owner_id=owner_id, trigger="command")
             if run is None:

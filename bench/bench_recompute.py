@@ -1,0 +1,254 @@
+"""Benchmark of the recompute engine (issue: analytics engine).
+
+Data: SCALE × (10,000 videos × 90 days of stats, 1,000 courses with 60 days of sales) spread
+over 100 creators, generated inside the database. Prints, in the same run:
+- the engagement recompute (aggregate, formulas, upsert) and its rows/s;
+- its ratio to one plain SQL GROUP BY over the same rows (goal ≤ 2×);
+- its speed-up over a per-video ORM loop timed on 500 videos and scaled (goal ≥ 100×);
+- the forecast + ranking of every course, and the full per-creator recompute the workers run;
+- the same engagement recompute at 10× the data and how much longer it took (goal ≤ 11×);
+- peak memory.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import SCALE, figure, peak_memory_mb, setup_django
+
+setup_django()
+
+import os  # noqa: E402
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from analytics import engine, formulas, services  # noqa: E402
+from analytics.models import CreatorSettings, EngagementMetric  # noqa: E402
+from courses.models import Course, PriceTier  # noqa: E402
+from videos.models import Platform, Video, VideoDailyStat  # noqa: E402
+
+OWNERS = 100
+DAYS = 90
+LOOP_SAMPLE = 500
+TODAY = timezone.localdate()
+
+
+def reset() -> None:
+    User = get_user_model()
+    with transaction.atomic():
+        User.objects.filter(username__startswith="bench-").delete()
+
+
+def generate(scale: float, tag: str) -> tuple[list[int], int]:
+    """Owners, videos, courses via the ORM in bulk; daily stats and sales inside the database."""
+    User = get_user_model()
+    n_videos, n_courses = int(10_000 * scale), int(1_000 * scale)
+    owners = User.objects.bulk_create(
+        User(username=f"bench-{tag}-{i}", is_staff=True) for i in range(OWNERS)
+    )
+    owner_ids = [o.id for o in owners]
+    platforms = list(Platform.objects.values_list("id", flat=True))
+    Video.objects.bulk_create(
+        (
+            Video(
+                owner_id=owner_ids[i % OWNERS],
+                platform_id=platforms[i % len(platforms)],
+                platform_video_id=f"{tag}-{i}",
+                title=f"Video {i}",
+                length_seconds=30 + i % 600,
+                production_level=1 + i % 5,
+                usefulness=1 + (i // 5) % 5,
+                status="published",
+                published_at=timezone.now(),
+            )
+            for i in range(n_videos)
+        ),
+        batch_size=5000,
+    )
+    courses = Course.objects.bulk_create(
+        (
+            Course(
+                owner_id=owner_ids[i % OWNERS],
+                title=f"Course {i}",
+                slug=f"{tag}-{i}",
+                audience_tags=["developers"],
+            )
+            for i in range(n_courses)
+        ),
+        batch_size=5000,
+    )
+    PriceTier.objects.bulk_create(
+        (PriceTier(course=c, name="Standard", list_price=99) for c in courses), batch_size=5000
+    )
+    first = TODAY - timedelta(days=DAYS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                """
+                INSERT INTO videos_videodailystat
+                    (video_id, date, views, interactions, comments, likes, shares, saves,
+                     link_clicks)
+                SELECT v.id, d::date, s.views, s.views / 10, s.views / 100, s.views / 20,
+                       s.views / 200, s.views / 100, s.views / 250
+                FROM videos_video v
+                CROSS JOIN generate_series(%s::date, %s::date, interval '1 day') AS d
+                CROSS JOIN LATERAL (SELECT (random() * 5000)::int + v.id %% 7 AS views) s
+                WHERE v.owner_id = ANY(%s)
+                """,
+                [first, TODAY - timedelta(days=1), owner_ids],
+            )
+            cursor.execute(
+                """
+                INSERT INTO courses_sale (course_id, tier_id, platform_id, quantity, unit_price,
+                                          sold_at, order_ref, tracking_code)
+                SELECT c.id, t.id, %s, 1 + (random() * 3)::int, 99, d + interval '12 hours',
+                       '', ''
+                FROM courses_course c JOIN courses_pricetier t ON t.course_id = c.id
+                CROSS JOIN generate_series(%s::timestamptz, %s::timestamptz, '1 day') AS d
+                WHERE c.owner_id = ANY(%s) AND random() < 0.6
+                """,
+                [platforms[0], first + timedelta(days=30), TODAY - timedelta(days=1), owner_ids],
+            )
+        else:
+            placeholders = ",".join("%s" for _ in owner_ids)
+            cursor.execute(
+                f"""
+                WITH RECURSIVE days(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM days
+                                           WHERE n < {DAYS})
+                INSERT INTO videos_videodailystat
+                    (video_id, date, views, interactions, comments, likes, shares, saves,
+                     link_clicks)
+                SELECT id, date(%s, '-' || n || ' day'), views, views / 10, views / 100,
+                       views / 20, views / 200, views / 100, views / 250
+                FROM (SELECT v.id, days.n, abs(random()) %% 5000 AS views
+                      FROM videos_video v, days WHERE v.owner_id IN ({placeholders}))
+                """,
+                [TODAY.isoformat(), *owner_ids],
+            )
+    rows = VideoDailyStat.objects.filter(video__owner_id__in=owner_ids).count()
+    return owner_ids, rows
+
+
+def engagement_recompute(owner_ids: list[int]) -> float:
+    start = time.perf_counter()
+    with transaction.atomic():
+        frame = engine.engagement_frame(owner_ids=owner_ids, today=TODAY)
+        engine.engagement_upsert(frame, now=timezone.now())
+    return time.perf_counter() - start
+
+
+def group_by_baseline(owner_ids: list[int]) -> float:
+    """The floor: one GROUP BY over the same rows, fetched into Python."""
+    start = time.perf_counter()
+    list(
+        VideoDailyStat.objects.filter(video__owner_id__in=owner_ids, date__lte=TODAY)
+        .values("video_id")
+        .annotate(
+            **{
+                f"s_{c}": __import__("django.db.models", fromlist=["Sum"]).Sum(c)
+                for c in engine.COUNTS
+            }
+        )
+        .order_by()
+    )
+    return time.perf_counter() - start
+
+
+def per_video_orm_loop(video_ids: list[int]) -> float:
+    """What a straightforward implementation does: one video at a time through the ORM."""
+    start = time.perf_counter()
+    with transaction.atomic():
+        for video in Video.objects.filter(id__in=video_ids):
+            settings_row = CreatorSettings.objects.filter(owner_id=video.owner_id).first()
+            w_df = settings_row.engagement_weights if settings_row else (0.5, 0.5)
+            w_cq = settings_row.quality_weights if settings_row else (0.3, 0.3, 0.4)
+            stats = list(VideoDailyStat.objects.filter(video=video, date__lte=TODAY))
+            cq = formulas.content_quality(
+                video.length_seconds / 60, video.production_level, video.usefulness
+            )
+            for window, days in engine.WINDOW_DAYS.items():
+                rows = [s for s in stats if days is None or s.date > TODAY - timedelta(days=days)]
+                views = sum(s.views for s in rows)
+                inter = sum(s.interactions for s in rows)
+                comments = sum(s.comments for s in rows)
+                likes = sum(s.likes for s in rows)
+                f = formulas.interaction_frequency(inter, views)
+                d = formulas.interaction_depth(comments, likes, inter)
+                EngagementMetric.objects.update_or_create(
+                    video=video,
+                    window=window,
+                    defaults={
+                        "views": views,
+                        "interactions": inter,
+                        "comments": comments,
+                        "likes": likes,
+                        "frequency": f,
+                        "depth": d,
+                        "engagement": formulas.engagement(f, d, w_df),
+                        "content_quality": cq,
+                        "composite_quality": formulas.composite_quality(f, d, cq, w_cq),
+                        "computed_at": timezone.now(),
+                    },
+                )
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    print(f"database: {connection.vendor}; scale {SCALE}")
+    reset()
+    t0 = time.perf_counter()
+    owner_ids, rows = generate(SCALE, "a")
+    print(
+        f"generated {rows:,} daily rows for {OWNERS} creators in {time.perf_counter() - t0:.1f} s"
+    )
+
+    engagement_recompute(owner_ids)  # warm caches and create the result rows once
+    seconds = min(engagement_recompute(owner_ids) for _ in range(2))
+    baseline = min(group_by_baseline(owner_ids) for _ in range(2))
+    figure("recompute_engagement_seconds", seconds, "s")
+    figure("recompute_rows_per_s", rows / seconds, "rows/s")
+    figure("recompute_vs_groupby", seconds / baseline, "ratio")
+
+    videos = list(Video.objects.filter(owner_id__in=owner_ids).values_list("id", flat=True))
+    sample = videos[:LOOP_SAMPLE]
+    loop_scaled = per_video_orm_loop(sample) * len(videos) / len(sample)
+    figure("orm_loop_scaled_seconds", loop_scaled, "s")
+    figure("recompute_speedup_vs_orm_loop", loop_scaled / seconds, "ratio")
+
+    with transaction.atomic():
+        start = time.perf_counter()
+        inputs = engine.CourseInputs.load(owner_ids, today=TODAY)
+        engine.forecasts_recompute(inputs, today=TODAY, now=timezone.now())
+        engine.rankings_recompute(
+            inputs, weights=engine.creator_weights(owner_ids), now=timezone.now()
+        )
+        forecast_seconds = time.perf_counter() - start
+    figure("forecast_and_ranking_seconds", forecast_seconds, "s")
+    figure("forecast_courses", len(inputs.courses), "courses")
+
+    start = time.perf_counter()
+    for owner_id in owner_ids:
+        services.metrics_recompute_owner(owner_id=owner_id, trigger="bench")
+    figure("recompute_full_per_creator_seconds", time.perf_counter() - start, "s")
+    figure("recompute_peak_memory", peak_memory_mb(), "MB")
+
+    if os.environ.get("BENCH_GROWTH", "1") != "0":
+        big_owners, big_rows = generate(SCALE * 10, "b")
+        engagement_recompute(big_owners)
+        big_seconds = min(engagement_recompute(big_owners) for _ in range(2))
+        figure("recompute_10x_engagement_seconds", big_seconds, "s")
+        figure("recompute_10x_rows", big_rows, "rows")
+        figure("recompute_growth_at_10x_data", big_seconds / seconds, "ratio")
+        figure("recompute_peak_memory_10x", peak_memory_mb(), "MB")
+    reset()
+
+
+if __name__ == "__main__":
+    main()
