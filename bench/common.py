@@ -19,18 +19,19 @@ ROOT = Path(__file__).resolve().parents[1]
 SCALE = float(os.environ.get("SCALE", "1"))
 
 
-def setup_django() -> None:
-    """Point Django at a scratch benchmark database, create it, migrate it."""
+def setup_django(name: str = "bench") -> None:
+    """Point Django at a scratch benchmark database of its own (``<db>_<name>`` on
+    PostgreSQL, ``var/<name>.sqlite3`` on SQLite), create it, migrate it."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import dj_database_url
 
-    url = os.environ.get("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}")
+    url = os.environ.get("DATABASE_URL", f"sqlite:///{ROOT / 'var' / f'{name}.sqlite3'}")
     parsed = dj_database_url.parse(url)
     if parsed["ENGINE"].endswith("postgresql"):
         import psycopg
 
-        bench_name = f"{parsed['NAME']}_bench"
+        bench_name = f"{parsed['NAME']}_{name}"
         admin_url = url.rsplit("/", 1)[0] + "/postgres"
         with psycopg.connect(admin_url, autocommit=True) as conn:
             exists = conn.execute(

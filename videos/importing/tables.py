@@ -1,0 +1,448 @@
+"""Reading a creator's file — CSV or XLSX — in chunks, after the byte-level checks a
+spreadsheet program cannot show (encoding, NUL bytes, unbalanced quotes, stray cells).
+
+CSV files are scanned once as raw bytes with numpy (fast, constant memory): which encoding
+(UTF-8 with or without BOM, else GB18030, the superset of the GBK that Excel in China writes),
+where each record ends (newlines outside quotes), how many cells each record has. That scan
+turns a byte offset into the spreadsheet row a creator would look at, so every byte-level
+problem names its row and column. pandas then parses the file chunk by chunk.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .results import IssueLog
+
+BLOCK_BYTES = 8 << 20
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+UTF8_BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+NEWLINE, QUOTE, NUL = 10, 34, 0
+
+
+@dataclass
+class Table:
+    """An opened, byte-checked file: its header row and how to read the rest."""
+
+    path: Path
+    format: str  # "csv" or "xlsx"
+    header: list[str]
+    rows_total: int | None  # rows below the header (blank ones included); None if unknown
+    encoding: str | None = None
+    delimiter: str = ","
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: how a spreadsheet names a column without a header."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def column_label(header: list[str], index: int) -> str:
+    if 0 <= index < len(header) and header[index]:
+        return header[index]
+    return f"{column_letter(index)} (no header)"
+
+
+def table_open(path: Path, log: IssueLog, *, max_bytes: int, max_rows: int) -> Table | None:
+    """Check the file as a whole and read its header; None (with problems logged) if refused."""
+    path = Path(path)
+    size = path.stat().st_size
+    if size == 0:
+        log.add(None, None, "the file is empty")
+        return None
+    if size > max_bytes:
+        log.add(
+            None,
+            None,
+            f"the file is {size / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB "
+            "(IMPORT_MAX_FILE_MB)",
+        )
+        return None
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    if head.startswith(ZIP_MAGIC):
+        return _xlsx_open(path, log, max_rows=max_rows)
+    if head.startswith(OLE_MAGIC):
+        log.add(None, None, "this is an old Excel .xls workbook; save it as .xlsx or as CSV UTF-8")
+        return None
+    if head.startswith(UTF16_BOMS):
+        log.add(None, None, 'this is UTF-16 text (Excel\'s "Unicode text"); save it as CSV UTF-8')
+        return None
+    return _csv_open(path, log, max_rows=max_rows)
+
+
+def table_chunks(
+    table: Table,
+    columns: dict[str, int],
+    *,
+    text_fields: set[str],
+    chunk_rows: int,
+    log: IssueLog,
+    max_rows: int,
+) -> Iterator[pd.DataFrame]:
+    """DataFrames of at most ``chunk_rows`` rows with the mapped columns under their field
+    names, indexed by spreadsheet row number. Text fields stay strings (ids keep leading
+    zeros); count columns are whatever pandas could read (int64 when clean)."""
+    if table.format == "xlsx":
+        yield from _xlsx_chunks(table, columns, text_fields, chunk_rows, log, max_rows)
+    else:
+        yield from _csv_chunks(table, columns, text_fields, chunk_rows, log)
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+
+def _first_undecodable(path: Path, encoding: str) -> int | None:
+    """Byte offset of the first byte ``encoding`` cannot decode, or None if all of it decodes."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    base = 0
+    with open(path, "rb") as handle:
+        while block := handle.read(BLOCK_BYTES):
+            pending = len(decoder.getstate()[0])
+            try:
+                decoder.decode(block, final=False)
+            except UnicodeDecodeError as exc:
+                return base - pending + exc.start
+            base += len(block)
+        pending = len(decoder.getstate()[0])
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            return base - pending + exc.start
+    return None
+
+
+def _choose_encoding(path: Path, head: bytes) -> tuple[str, int | None]:
+    """UTF-8 (BOM or not) first, then GB18030; the offset of the undecodable byte if neither
+    reads the whole file (from whichever got further)."""
+    if head.startswith(UTF8_BOM):
+        return "utf-8-sig", _first_undecodable(path, "utf-8-sig")
+    utf8_failure = _first_undecodable(path, "utf-8")
+    if utf8_failure is None:
+        return "utf-8", None
+    gb_failure = _first_undecodable(path, "gb18030")
+    if gb_failure is None:
+        return "gb18030", None
+    if gb_failure > utf8_failure:
+        return "gb18030", gb_failure
+    return "utf-8", utf8_failure
+
+
+def _header_end(head: bytes) -> int:
+    """Offset of the newline that ends the header record (quotes respected)."""
+    inside = False
+    for offset, byte in enumerate(head):
+        if byte == QUOTE:
+            inside = not inside
+        elif byte == NEWLINE and not inside:
+            return offset
+    return len(head)
+
+
+class _Structure:
+    """One numpy pass over the raw bytes: record boundaries (newlines outside quotes), cells per
+    record, NUL bytes, an unclosed quote. Turns byte offsets into (row, column) as it goes."""
+
+    def __init__(self, separator: int, header: list[str], log: IssueLog, max_rows: int) -> None:
+        self.separator = separator
+        self.header = header
+        self.log = log
+        self.max_rows = max_rows
+        self.quotes = 0  # quotes before the current block
+        self.separators = 0  # separators outside quotes before the current block
+        self.records = 0  # complete records before the current block (header included)
+        self.last_boundary = -1
+        self.separators_at_boundary = 0
+        self.last_quote: tuple[int, int] | None = None  # (offset, cell index)
+        self.nul_cells: list[tuple[int, int]] = []  # (row, cell index)
+        self.nul_count = 0
+        self.extra_cells: list[tuple[int, int]] = []  # (row, cells)
+        self.extra_count = 0
+        self.too_many_rows = False
+        self.located: dict[int, tuple[int, int]] = {}
+
+    def scan(self, path: Path, locate: list[int]) -> int:
+        """Scan the file; returns the number of records (header included)."""
+        base = 0
+        with open(path, "rb") as handle:
+            while block := handle.read(BLOCK_BYTES):
+                self._block(np.frombuffer(block, dtype=np.uint8), base, locate)
+                base += len(block)
+                if self.records - 1 > self.max_rows:
+                    self.too_many_rows = True
+                    return self.records
+        return self._finish(base)
+
+    def _block(self, data: np.ndarray, base: int, locate: list[int]) -> None:
+        newlines = np.flatnonzero(data == NEWLINE)
+        quotes = np.flatnonzero(data == QUOTE)
+        separators = np.flatnonzero(data == self.separator)
+        if len(quotes):
+            boundaries = newlines[((self.quotes + np.searchsorted(quotes, newlines)) & 1) == 0]
+            separators = separators[((self.quotes + np.searchsorted(quotes, separators)) & 1) == 0]
+        elif self.quotes & 1:
+            boundaries, separators = newlines[:0], separators[:0]
+        else:
+            boundaries = newlines
+        seps_before = self.separators + np.searchsorted(separators, boundaries)
+        starts = np.concatenate(([self.separators_at_boundary], seps_before[:-1]))
+
+        def where(offset: int) -> tuple[int, int]:
+            """(spreadsheet row, 0-based cell index) of a byte offset within this block."""
+            k = int(np.searchsorted(boundaries, offset))
+            start = self.separators_at_boundary if k == 0 else int(seps_before[k - 1])
+            cell = self.separators + int(np.searchsorted(separators, offset)) - start
+            return self.records + k + 1, cell
+
+        cells = seps_before - starts + 1
+        limit = len(self.header)
+        record_numbers = self.records + np.arange(len(boundaries))
+        extra = np.flatnonzero((cells > limit) & (record_numbers > 0))
+        self.extra_count += len(extra)
+        for k in extra[: self.log.room()]:
+            self.extra_cells.append((int(record_numbers[k]) + 1, int(cells[k])))
+
+        nuls = np.flatnonzero(data == NUL)
+        self.nul_count += len(nuls)
+        for offset in nuls[: max(self.log.room(), 1)]:
+            self.nul_cells.append(where(int(offset)))
+        for offset in locate:
+            if base <= offset < base + len(data):
+                self.located[offset] = where(offset - base)
+
+        if len(quotes):
+            # With an odd number of quotes in the file, the last one opens the unclosed cell.
+            self.last_quote = (base + int(quotes[-1]), where(int(quotes[-1]))[1])
+
+        self.quotes += len(quotes)
+        self.separators += len(separators)
+        if len(boundaries):
+            self.last_boundary = base + int(boundaries[-1])
+            self.separators_at_boundary = int(seps_before[-1])
+            self.records += len(boundaries)
+
+    def _finish(self, size: int) -> int:
+        records = self.records
+        if size > self.last_boundary + 1:  # a last record without a final newline
+            records += 1
+            cells = self.separators - self.separators_at_boundary + 1
+            if cells > len(self.header) and records > 1:
+                self.extra_count += 1
+                self.extra_cells.append((records, cells))
+        if self.quotes & 1 and self.last_quote:
+            _, cell = self.last_quote
+            self.log.add(
+                self.records + 1,
+                column_label(self.header, cell),
+                'a quote (") opens a cell here and is never closed, so the rest of the file '
+                "would be read as one cell",
+            )
+        for row, cell in sorted(set(self.nul_cells)):
+            self.log.add(
+                row, column_label(self.header, cell), "contains a NUL byte (a damaged file?)"
+            )
+        if self.nul_count > len(self.nul_cells):
+            self.log.add_count(1)  # more NUL bytes: one more problem, not one per byte
+        for row, cells in self.extra_cells:
+            self.log.add(
+                row,
+                f"{column_letter(len(self.header))} (no header)",
+                f"has {cells} cells but the header has {len(self.header)} columns "
+                "(a comma inside a cell that is not quoted?)",
+            )
+        self.log.add_count(self.extra_count - len(self.extra_cells))
+        return records
+
+
+def _csv_open(path: Path, log: IssueLog, *, max_rows: int) -> Table | None:
+    with open(path, "rb") as handle:
+        head = handle.read(BLOCK_BYTES)
+    encoding, bad_offset = _choose_encoding(path, head)
+    header_bytes = head[: _header_end(head)].rstrip(b"\r")
+    if header_bytes.startswith(UTF8_BOM):
+        header_bytes = header_bytes[len(UTF8_BOM) :]
+    delimiter = next((d for d in (",", "\t", ";") if d.encode() in header_bytes), ",")
+    header_text = header_bytes.decode(encoding.replace("-sig", ""), errors="replace")
+    header = [
+        cell.strip() for cell in next(csv.reader(io.StringIO(header_text), delimiter=delimiter), [])
+    ]
+    if not any(header):
+        log.add(1, None, "the header row is empty")
+        return None
+
+    structure = _Structure(ord(delimiter), header, log, max_rows)
+    records = structure.scan(path, [bad_offset] if bad_offset is not None else [])
+    if structure.too_many_rows:
+        log.add(None, None, f"the file has more than {max_rows:,} rows (IMPORT_MAX_ROWS)")
+        return None
+    if bad_offset is not None:
+        row, cell = structure.located.get(bad_offset, (None, 0))
+        log.add(
+            row,
+            column_label(header, cell) if row else None,
+            "these bytes are neither UTF-8 nor GB18030/GBK text; save the file as CSV UTF-8",
+        )
+    if log:
+        return None
+    return Table(
+        path=path,
+        format="csv",
+        header=header,
+        rows_total=max(records - 1, 0),
+        encoding=encoding,
+        delimiter=delimiter,
+    )
+
+
+def _csv_chunks(
+    table: Table,
+    columns: dict[str, int],
+    text_fields: set[str],
+    chunk_rows: int,
+    log: IssueLog,
+) -> Iterator[pd.DataFrame]:
+    names = [f"c{index}" for index in range(len(table.header))]
+    rename = {f"c{index}": name for name, index in columns.items()}
+    dtype = {f"c{index}": object for name, index in columns.items() if name in text_fields}
+    reader = pd.read_csv(
+        table.path,
+        sep=table.delimiter,
+        header=0,
+        names=names,
+        usecols=list(rename),
+        dtype=dtype,
+        encoding=table.encoding,
+        skip_blank_lines=False,
+        keep_default_na=False,
+        na_values=[""],
+        index_col=False,
+        chunksize=chunk_rows,
+        engine="c",
+        low_memory=False,
+    )
+    try:
+        with reader:
+            for chunk in reader:
+                chunk = chunk.rename(columns=rename)
+                chunk.index = chunk.index + 2
+                yield chunk
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        log.add(None, None, f"the file could not be read as CSV: {exc}")
+
+
+# --- XLSX -------------------------------------------------------------------------------------
+
+
+def _cell_text(value: object) -> object:
+    """What a cell means as text: integral floats lose their ".0" (ids, counts), dates become
+    ISO strings; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+@contextmanager
+def _workbook(path: Path) -> Iterator:
+    """The first sheet's workbook, read-only. Opened from a handle, so an upload named .csv
+    that is really a workbook still opens (openpyxl checks the name of a path)."""
+    import openpyxl
+
+    with open(path, "rb") as handle:
+        workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        try:
+            yield workbook
+        finally:
+            workbook.close()
+
+
+def _xlsx_open(path: Path, log: IssueLog, *, max_rows: int) -> Table | None:
+    try:
+        with _workbook(path) as workbook:
+            sheet = workbook.worksheets[0]
+            first = next(sheet.iter_rows(max_row=1, values_only=True), None)
+            header = [str(_cell_text(v) or "").strip() for v in first or ()]
+            while header and not header[-1]:
+                header.pop()
+            rows_total = (sheet.max_row - 1) if sheet.max_row else None
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError) as exc:
+        log.add(None, None, f"this is not a readable .xlsx workbook ({exc})")
+        return None
+    if not any(header):
+        log.add(1, None, "the header row is empty")
+        return None
+    if rows_total is not None and rows_total > max_rows:
+        log.add(None, None, f"the file has more than {max_rows:,} rows (IMPORT_MAX_ROWS)")
+        return None
+    return Table(path=path, format="xlsx", header=header, rows_total=rows_total)
+
+
+def _xlsx_chunks(
+    table: Table,
+    columns: dict[str, int],
+    text_fields: set[str],
+    chunk_rows: int,
+    log: IssueLog,
+    max_rows: int,
+) -> Iterator[pd.DataFrame]:
+    wanted = list(columns.items())
+    with _workbook(table.path) as workbook:
+        rows = workbook.worksheets[0].iter_rows(min_row=2, values_only=True)
+        buffer: list[tuple] = []
+        first_row = 2
+        for number, values in enumerate(rows, start=2):
+            if number - 1 > max_rows:
+                log.add(None, None, f"the file has more than {max_rows:,} rows (IMPORT_MAX_ROWS)")
+                return
+            buffer.append(values)
+            if len(buffer) >= chunk_rows:
+                yield _xlsx_frame(buffer, wanted, text_fields, first_row)
+                first_row += len(buffer)
+                buffer = []
+        if buffer:
+            yield _xlsx_frame(buffer, wanted, text_fields, first_row)
+
+
+def _xlsx_frame(
+    rows: list[tuple], wanted: list[tuple[str, int]], text_fields: set[str], first_row: int
+) -> pd.DataFrame:
+    data = {}
+    for name, index in wanted:
+        cells = [row[index] if index < len(row) else None for row in rows]
+        if name in text_fields:
+            data[name] = pd.Series([_cell_text(v) for v in cells], dtype=object)
+        else:
+            numeric = [
+                v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+                for v in cells
+            ]
+            if all(v is not None or c is None for v, c in zip(numeric, cells, strict=True)):
+                data[name] = pd.Series(numeric, dtype=float if None in numeric else None)
+            else:
+                data[name] = pd.Series([_cell_text(v) for v in cells], dtype=object)
+    frame = pd.DataFrame(data)
+    frame.index = pd.RangeIndex(first_row, first_row + len(rows))
+    return frame
