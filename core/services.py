@@ -8,9 +8,13 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 CREATOR_GROUP = "Creators"
-CREATOR_APPS = ("courses", "videos", "campaigns", "analytics")
+CREATOR_APPS = ("courses", "videos", "campaigns", "analytics", "webhooks")
 # Shared reference rows a creator may read but not change.
-READ_ONLY_MODELS = {("videos", "platform"), ("analytics", "recomputerun")}
+READ_ONLY_MODELS = {
+    ("videos", "platform"),
+    ("analytics", "recomputerun"),
+    ("webhooks", "webhookdelivery"),
+}
 # Computed result tables: the engine writes them, creators only read them.
 RESULT_MODELS = {
     ("analytics", "engagementmetric"),
@@ -54,3 +58,53 @@ def creator_create(*, username: str, password: str, email: str = ""):
     user.save()
     user.groups.add(creator_group_sync())
     return user
+
+
+def _owner_field(model) -> bool:
+    return any(field.name == "owner" for field in model._meta.concrete_fields)
+
+
+@transaction.atomic
+def instance_create(*, model, data: dict, owner=None):
+    """Create a row from already-validated input: the owner comes from the caller (never from
+    the input), model rules and constraints run through ``full_clean`` before the insert."""
+    values, many = _split_many_to_many(model, data)
+    instance = model(**values)
+    if owner is not None and _owner_field(model):
+        instance.owner = owner
+    instance.full_clean()
+    instance.save()
+    for name, related in many.items():
+        getattr(instance, name).set(related)
+    return instance
+
+
+@transaction.atomic
+def instance_update(*, instance, data: dict):
+    """Change the given fields only, after ``full_clean``; saves with ``update_fields`` so a
+    concurrent edit of another field is not overwritten."""
+    values, many = _split_many_to_many(type(instance), data)
+    for name, value in values.items():
+        setattr(instance, name, value)
+    instance.full_clean()
+    if values:
+        instance.save(
+            update_fields=[
+                *values,
+                *(
+                    field.name
+                    for field in instance._meta.concrete_fields
+                    if getattr(field, "auto_now", False) and field.name not in values
+                ),
+            ]
+        )
+    for name, related in many.items():
+        getattr(instance, name).set(related)
+    return instance
+
+
+def _split_many_to_many(model, data: dict) -> tuple[dict, dict]:
+    many_names = {field.name for field in model._meta.many_to_many}
+    values = {name: value for name, value in data.items() if name not in many_names}
+    many = {name: value for name, value in data.items() if name in many_names}
+    return values, many

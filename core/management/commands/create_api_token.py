@@ -1,6 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from rest_framework.authtoken.models import Token
+
+from core.tokens import api_token_rotate
 
 
 class Command(BaseCommand):
@@ -14,5 +15,4 @@ class Command(BaseCommand):
             user = get_user_model().objects.get(username=username)
         except get_user_model().DoesNotExist:
             raise CommandError(f"no user named {username!r}") from None
-        Token.objects.filter(user=user).delete()
-        self.stdout.write(Token.objects.create(user=user).key)
+        self.stdout.write(api_token_rotate(user=user).key)

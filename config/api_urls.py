@@ -1,0 +1,49 @@
+"""The integration API, /api/v1/: one router for every app's viewsets."""
+
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from analytics import api as analytics_api
+from campaigns import api as campaigns_api
+from core.token_api import ApiTokenView
+from courses import api as courses_api
+from videos import api as videos_api
+from webhooks import api as webhooks_api
+
+router = DefaultRouter()
+router.register("courses", courses_api.CourseViewSet, basename="course")
+router.register("price-tiers", courses_api.PriceTierViewSet, basename="pricetier")
+router.register("discounts", courses_api.DiscountViewSet, basename="discount")
+router.register("competitor-prices", courses_api.CompetitorPriceViewSet, basename="competitorprice")
+router.register("sales", courses_api.SaleViewSet, basename="sale")
+router.register("platforms", videos_api.PlatformViewSet, basename="platform")
+router.register("videos", videos_api.VideoViewSet, basename="video")
+router.register("daily-stats", videos_api.VideoDailyStatViewSet, basename="videodailystat")
+router.register("import-jobs", videos_api.ImportJobViewSet, basename="importjob")
+router.register("campaigns", campaigns_api.CampaignViewSet, basename="campaign")
+router.register("scheduled-posts", campaigns_api.ScheduledPostViewSet, basename="scheduledpost")
+router.register("live-sessions", campaigns_api.LiveSessionViewSet, basename="livesession")
+router.register(
+    "interaction-tactics", campaigns_api.InteractionTacticViewSet, basename="interactiontactic"
+)
+router.register(
+    "engagement-metrics", analytics_api.EngagementMetricViewSet, basename="engagementmetric"
+)
+router.register("forecasts", analytics_api.SalesForecastViewSet, basename="salesforecast")
+router.register(
+    "platform-rankings", analytics_api.PlatformRankingViewSet, basename="platformranking"
+)
+router.register("recompute-runs", analytics_api.RecomputeRunViewSet, basename="recomputerun")
+router.register(
+    "webhook-endpoints", webhooks_api.WebhookEndpointViewSet, basename="webhookendpoint"
+)
+router.register(
+    "webhook-deliveries", webhooks_api.WebhookDeliveryViewSet, basename="webhookdelivery"
+)
+
+app_name = "api"
+urlpatterns = [
+    path("settings/", analytics_api.CreatorSettingsView.as_view(), name="creator-settings"),
+    path("auth/token/", ApiTokenView.as_view(), name="api-token"),
+    *router.urls,
+]

@@ -1,0 +1,173 @@
+"""Writes for courses: recording sales one at a time or in batches of thousands."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from core.errors import RowsInvalid, merge_row_errors, row_error
+from core.services import instance_create
+from videos.models import Platform, Video
+
+from .models import Course, PriceTier, Sale
+
+SALE_INPUT_FIELDS = (
+    "course",
+    "tier",
+    "platform",
+    "source_video",
+    "quantity",
+    "unit_price",
+    "sold_at",
+    "order_ref",
+    "tracking_code",
+)
+# Related ids in a batch row → the model they must name (scoped to the creator where owned).
+SALE_RELATIONS = {
+    "course": Course,
+    "tier": PriceTier,
+    "platform": Platform,
+    "source_video": Video,
+}
+
+
+def _sale_payload(sales: Sequence[Sale]) -> dict[str, Any]:
+    return {
+        "sales": [
+            {
+                "id": sale.pk,
+                "course": sale.course_id,
+                "tier": sale.tier_id,
+                "platform": sale.platform_id,
+                "source_video": sale.source_video_id,
+                "quantity": sale.quantity,
+                "unit_price": str(sale.unit_price),
+                "sold_at": sale.sold_at.isoformat(),
+                "order_ref": sale.order_ref,
+            }
+            for sale in sales
+        ]
+    }
+
+
+@transaction.atomic
+def sale_record(*, owner, data: dict[str, Any]) -> Sale:
+    """Record one sale of the creator's course and tell their webhooks (sale.recorded)."""
+    from webhooks.models import Event
+    from webhooks.services import webhook_event_emit
+
+    course = data.get("course")
+    if course is None or course.owner_id != owner.pk:
+        raise ValidationError({"course": "Choose one of your own courses."})
+    sale = instance_create(model=Sale, data=data)
+    webhook_event_emit(owner_id=owner.pk, event=Event.SALE_RECORDED, payload=_sale_payload([sale]))
+    return sale
+
+
+def sales_record_bulk(*, owner, rows: Sequence[dict[str, Any]]) -> list[Sale]:
+    """Record a batch of sales all or nothing.
+
+    ``rows`` hold typed values with related objects given by id (``course``, ``tier``,
+    ``platform``, ``source_video``). Every row is checked before anything is written — related
+    ids must be the creator's own, a tier must belong to the row's course, an order reference
+    may appear once per course (in the batch and among stored sales) — and a batch with any bad
+    row raises :class:`RowsInvalid` naming each row and field. A fixed number of queries,
+    whatever the batch size: one per related model, one for stored order references, the
+    inserts in batches.
+    """
+    from webhooks.models import Event
+    from webhooks.services import webhook_event_emit
+
+    related = _related_rows(owner, rows)
+    errors: list[dict[str, Any]] = []
+    sales: list[Sale] = []
+    for index, row in enumerate(rows):
+        sale, row_errors = _sale_from_row(index, row, related)
+        errors.extend(row_errors)
+        if sale is not None:
+            sales.append(sale)
+    errors.extend(_order_ref_conflicts(sales, rows))
+    if errors:
+        raise RowsInvalid(merge_row_errors(errors))
+    try:
+        with transaction.atomic():
+            created = Sale.objects.bulk_create(sales, batch_size=500)
+            webhook_event_emit(
+                owner_id=owner.pk, event=Event.SALE_RECORDED, payload=_sale_payload(created)
+            )
+    except IntegrityError:
+        raise ValidationError(
+            "A sale with one of these order references was recorded meanwhile; nothing was written."
+        ) from None
+    return created
+
+
+def _related_rows(owner, rows: Sequence[dict[str, Any]]) -> dict[str, dict[int, Any]]:
+    found: dict[str, dict[int, Any]] = {}
+    for name, model in SALE_RELATIONS.items():
+        ids = {row[name] for row in rows if row.get(name) is not None}
+        queryset = model.objects.all()
+        if hasattr(queryset, "owned_by"):
+            queryset = queryset.owned_by(owner)
+        found[name] = queryset.in_bulk(ids) if ids else {}
+    return found
+
+
+def _sale_from_row(
+    index: int, row: dict[str, Any], related: dict[str, dict[int, Any]]
+) -> tuple[Sale | None, list[dict[str, Any]]]:
+    errors = []
+    values = {name: row[name] for name in SALE_INPUT_FIELDS if name in row}
+    for name in SALE_RELATIONS:
+        pk = values.pop(name, None)
+        if pk is None:
+            continue
+        obj = related[name].get(pk)
+        if obj is None:
+            errors.append(row_error(index, name, f'Invalid pk "{pk}" - object does not exist.'))
+        values[name] = obj
+    if errors:
+        return None, errors
+    sale = Sale(**values)
+    try:
+        # Related rows were checked above against the creator's own and order references are
+        # checked for the whole batch at once; the value checks the constraints make (quantity
+        # ≥ 1, price ≥ 0) are the row serializer's, so no query runs per row here.
+        sale.full_clean(
+            exclude=list(SALE_RELATIONS), validate_unique=False, validate_constraints=False
+        )
+    except ValidationError as exc:
+        return None, [
+            {"index": index, "fields": {name: list(map(str, messages))}}
+            for name, messages in exc.message_dict.items()
+        ]
+    return sale, []
+
+
+def _order_ref_conflicts(sales: list[Sale], rows: Sequence[dict[str, Any]]) -> list[dict]:
+    refs = [(sale.course_id, sale.order_ref) for sale in sales if sale.order_ref]
+    if not refs:
+        return []
+    stored = set(
+        Sale.objects.filter(
+            course_id__in={course for course, _ in refs},
+            order_ref__in={ref for _, ref in refs},
+        ).values_list("course_id", "order_ref")
+    )
+    seen: set[tuple[int, str]] = set()
+    errors = []
+    for index, row in enumerate(rows):
+        key = (row.get("course"), row.get("order_ref") or "")
+        if not key[1]:
+            continue
+        if key in stored:
+            errors.append(row_error(index, "order_ref", "A sale with this order reference exists."))
+        elif key in seen:
+            errors.append(
+                row_error(index, "order_ref", "This order reference appears twice in the batch.")
+            )
+        seen.add(key)
+    return errors

@@ -1,0 +1,330 @@
+"""API for platforms (shared, read-only), videos, their daily statistics and import jobs."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import F, FilteredRelation, Q
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+
+from analytics.models import MetricWindow
+from core.api import (
+    MAX_ID,
+    IdCursorPagination,
+    IdFilter,
+    MomentRangeFilter,
+    OwnedModelSerializer,
+    OwnedViewSetMixin,
+    rows_validate,
+)
+
+from .bulk import stats_bulk_upsert
+from .models import ImportJob, PipelineStatus, Platform, Video, VideoDailyStat
+from .services import import_job_create
+
+# --- serializers -----------------------------------------------------------------------------
+
+
+class PlatformSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Platform
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "audience_tags",
+            "traffic_scale",
+            "commission_rate",
+            "ideal_length_seconds",
+        ]
+        read_only_fields = fields
+
+
+METRIC_FIELDS = (
+    "views",
+    "interactions",
+    "frequency",
+    "depth",
+    "engagement",
+    "content_quality",
+    "composite_quality",
+    "computed_at",
+)
+
+
+class VideoMetricsSerializer(serializers.Serializer):
+    """The video's lifetime figures from the last recompute, read from annotations (no query
+    per video); null before the first recompute."""
+
+    views = serializers.IntegerField(source="lifetime_views")
+    interactions = serializers.IntegerField(source="lifetime_interactions")
+    frequency = serializers.FloatField(source="lifetime_frequency")
+    depth = serializers.FloatField(source="lifetime_depth")
+    engagement = serializers.FloatField(source="lifetime_engagement")
+    content_quality = serializers.FloatField(source="lifetime_content_quality")
+    composite_quality = serializers.FloatField(source="lifetime_composite_quality")
+    computed_at = serializers.DateTimeField(source="lifetime_computed_at")
+
+    def to_representation(self, instance):
+        if getattr(instance, "lifetime_computed_at", None) is None:
+            return None
+        return super().to_representation(instance)
+
+
+class VideoSerializer(OwnedModelSerializer):
+    metrics = VideoMetricsSerializer(source="*", read_only=True, allow_null=True)
+    length_minutes = serializers.FloatField(read_only=True)
+
+    class Meta:
+        model = Video
+        fields = [
+            "id",
+            "owner",
+            "course",
+            "platform",
+            "platform_video_id",
+            "title",
+            "topic",
+            "target_audience",
+            "length_seconds",
+            "length_minutes",
+            "production_level",
+            "usefulness",
+            "hashtags",
+            "script_opening",
+            "script_body",
+            "script_closing",
+            "status",
+            "scheduled_at",
+            "published_at",
+            "metrics",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "owner", "created_at", "updated_at"]
+
+
+COUNT_KWARGS = {"min_value": 0, "max_value": settings.IMPORT_MAX_COUNT}
+
+
+class VideoDailyStatSerializer(OwnedModelSerializer):
+    class Meta:
+        model = VideoDailyStat
+        fields = ["id", "video", "date", *VideoDailyStat.COUNT_FIELDS]
+        read_only_fields = ["id"]
+        extra_kwargs = {name: COUNT_KWARGS for name in VideoDailyStat.COUNT_FIELDS}
+
+
+class StatRowSerializer(serializers.Serializer):
+    """One row of a bulk statistics request, with the import's rules."""
+
+    video = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    date = serializers.DateField()
+    views = serializers.IntegerField(**COUNT_KWARGS)
+    interactions = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="Absent or null: likes + comments + shares + saves.",
+        **COUNT_KWARGS,
+    )
+    comments = serializers.IntegerField(default=0, **COUNT_KWARGS)
+    likes = serializers.IntegerField(default=0, **COUNT_KWARGS)
+    shares = serializers.IntegerField(default=0, **COUNT_KWARGS)
+    saves = serializers.IntegerField(default=0, **COUNT_KWARGS)
+    link_clicks = serializers.IntegerField(default=0, **COUNT_KWARGS)
+
+
+class StatsBulkSerializer(serializers.Serializer):
+    rows = StatRowSerializer(many=True, help_text="Up to API_BULK_MAX_ROWS rows.")
+
+
+class StatsBulkResultSerializer(serializers.Serializer):
+    received = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+
+
+# --- filters ---------------------------------------------------------------------------------
+
+
+class VideoFilter(filters.FilterSet):
+    course = IdFilter()
+    platform = IdFilter()
+    status = filters.ChoiceFilter(choices=PipelineStatus.choices)
+    published_at = MomentRangeFilter()
+
+    class Meta:
+        model = Video
+        fields = ["course", "platform", "status", "topic", "platform_video_id", "published_at"]
+
+
+class VideoDailyStatFilter(filters.FilterSet):
+    video = IdFilter()
+    date = filters.DateFromToRangeFilter(help_text="date_after / date_before, inclusive.")
+
+    class Meta:
+        model = VideoDailyStat
+        fields = ["video", "date"]
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+class PlatformViewSet(viewsets.ReadOnlyModelViewSet):
+    """The platforms CourseReel knows: shared reference data, the same for every creator."""
+
+    queryset = Platform.objects.all()
+    serializer_class = PlatformSerializer
+    filterset_fields = ["slug"]
+    ordering_fields = ["name", "traffic_scale", "commission_rate"]
+    ordering = ["name"]
+
+
+def _with_lifetime_metrics(queryset):
+    """One LEFT JOIN to the stored lifetime metric: figures for a whole page in one query."""
+    return queryset.annotate(
+        lifetime=FilteredRelation("metrics", condition=Q(metrics__window=MetricWindow.LIFETIME))
+    ).annotate(**{f"lifetime_{name}": F(f"lifetime__{name}") for name in METRIC_FIELDS})
+
+
+class VideoViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
+    """The requester's videos with their lifetime engagement and quality figures."""
+
+    queryset = _with_lifetime_metrics(Video.objects.all())
+    serializer_class = VideoSerializer
+    filterset_class = VideoFilter
+    ordering_fields = [
+        "title",
+        "created_at",
+        "published_at",
+        "status",
+        "lifetime_engagement",
+        "lifetime_composite_quality",
+    ]
+    ordering = ["-published_at", "-created_at"]
+
+
+class VideoDailyStatViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
+    """One video's numbers for one day. Lists page by cursor (stable while rows arrive)."""
+
+    queryset = VideoDailyStat.objects.all()
+    serializer_class = VideoDailyStatSerializer
+    filterset_class = VideoDailyStatFilter
+    filter_backends = [filters.DjangoFilterBackend]
+    pagination_class = IdCursorPagination
+
+    @extend_schema(
+        request=StatsBulkSerializer,
+        responses={200: StatsBulkResultSerializer},
+        description=(
+            "Insert or update up to API_BULK_MAX_ROWS daily rows on (video, date), all or "
+            'nothing. A refused batch answers 400 with `{"error": {"code": "invalid_rows", '
+            '"rows": [{"index", "fields"}]}}` naming every bad row; rows whose numbers did '
+            "not change are left alone. The creator's figures are recomputed afterwards."
+        ),
+    )
+    @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
+    def bulk(self, request):
+        rows = rows_validate(StatRowSerializer, request.data)
+        outcome = stats_bulk_upsert(owner=request.user, rows=rows)
+        return Response(
+            {
+                "received": outcome.received,
+                "created": outcome.created,
+                "updated": outcome.updated,
+                "unchanged": outcome.unchanged,
+            }
+        )
+
+
+# --- import jobs -----------------------------------------------------------------------------
+
+
+class ImportJobSerializer(OwnedModelSerializer):
+    progress_percent = serializers.IntegerField(read_only=True)
+    errors = serializers.ListField(
+        child=serializers.DictField(),
+        read_only=True,
+        help_text="[{row, column, message}, ...]; error_count counts those not listed too.",
+    )
+    result = serializers.DictField(read_only=True)
+    detected_mode = serializers.ChoiceField(
+        choices=ImportJob.Mode.choices, allow_blank=True, read_only=True
+    )
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "kind",
+            "original_filename",
+            "platform",
+            "mode",
+            "detected_mode",
+            "dry_run",
+            "status",
+            "rows_total",
+            "rows_done",
+            "progress_percent",
+            "errors",
+            "error_count",
+            "result",
+            "started_at",
+            "finished_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ImportJobCreateSerializer(serializers.Serializer):
+    """An upload: a CSV or XLSX platform export (kind=stats) or sales list (kind=sales)."""
+
+    file = serializers.FileField()
+    kind = serializers.ChoiceField(choices=ImportJob.Kind.choices, default=ImportJob.Kind.STATS)
+    platform = serializers.PrimaryKeyRelatedField(
+        queryset=Platform.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Stats only; empty: taken from the file.",
+    )
+    mode = serializers.ChoiceField(choices=ImportJob.Mode.choices, default=ImportJob.Mode.AUTO)
+    dry_run = serializers.BooleanField(default=False)
+
+
+class ImportJobViewSet(
+    OwnedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Upload a file, then poll its job: status, rows_done/rows_total and errors by row."""
+
+    queryset = ImportJob.objects.all()
+    serializer_class = ImportJobSerializer
+    parser_classes = [MultiPartParser]
+    filterset_fields = ["kind", "status"]
+    ordering_fields = ["created_at", "finished_at"]
+    ordering = ["-created_at", "-id"]
+
+    @extend_schema(request=ImportJobCreateSerializer, responses={201: ImportJobSerializer})
+    def create(self, request, *args, **kwargs):
+        upload = ImportJobCreateSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        data = upload.validated_data
+        job = import_job_create(
+            owner=request.user,
+            kind=data["kind"],
+            file=data["file"],
+            original_filename=data["file"].name,
+            platform=data.get("platform"),
+            mode=data["mode"],
+            dry_run=data["dry_run"],
+        )
+        return Response(self.get_serializer(job).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,97 @@
+"""Outbound webhooks: where a creator wants events sent, and every attempt to send one."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.models import OwnedQuerySet, TimestampedModel
+
+
+class Event(models.TextChoices):
+    IMPORT_FINISHED = "import.finished", _("Import finished")
+    METRICS_RECOMPUTED = "metrics.recomputed", _("Metrics recomputed")
+    SALE_RECORDED = "sale.recorded", _("Sale recorded")
+
+
+def new_secret() -> str:
+    """256 random bits: the receiver checks each body's HMAC with it."""
+    return secrets.token_hex(32)
+
+
+class WebhookEndpoint(TimestampedModel):
+    OWNER_PATH = "owner"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
+    url = models.URLField(
+        _("URL"), max_length=500, validators=[URLValidator(schemes=["http", "https"])]
+    )
+    secret = models.CharField(_("signing secret"), max_length=64, default=new_secret)
+    events = models.JSONField(
+        _("events"), default=list, help_text=_("Event names sent to this URL.")
+    )
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+
+    def __str__(self) -> str:
+        return self.url
+
+    def clean(self) -> None:
+        if not isinstance(self.events, list) or not self.events:
+            raise ValidationError({"events": _("Choose at least one event.")})
+        unknown = sorted(set(map(str, self.events)) - set(Event.values))
+        if unknown:
+            raise ValidationError({"events": _("Unknown events: %s") % ", ".join(unknown)})
+
+    def wants(self, event: str) -> bool:
+        return self.active and event in self.events
+
+
+class WebhookDelivery(TimestampedModel):
+    """One event for one endpoint; ``attempts`` counts the POSTs made so far."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    OWNER_PATH = "endpoint__owner"
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.CharField(_("event"), max_length=40, choices=Event)
+    payload = models.JSONField(_("payload"), default=dict)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status, default=Status.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_status_code = models.PositiveSmallIntegerField(_("last HTTP status"), null=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        indexes = [models.Index(fields=["endpoint", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.endpoint} ({self.status})"
