@@ -8,7 +8,7 @@ def _reference_data(request):
     """Transactional tests flush the database, taking the migration-seeded platforms with it;
     put them back so every test sees the same reference data."""
     marker = request.node.get_closest_marker("django_db")
-    if marker and marker.kwargs.get("transaction") or "live_server" in request.fixturenames:
+    if (marker and marker.kwargs.get("transaction")) or "live_server" in request.fixturenames:
         request.getfixturevalue("transactional_db")
         from videos.models import Platform
         from videos.platforms import platforms_ensure

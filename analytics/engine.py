@@ -136,20 +136,51 @@ def engagement_frame(
     return frame[["video_id", "window", *METRIC_FIELDS[:-1]]]
 
 
-def engagement_upsert(frame: pd.DataFrame, *, now: datetime) -> int:
+def changed_metrics(frame: pd.DataFrame, *, owner_ids: list[int]) -> pd.DataFrame:
+    """The rows of ``frame`` that differ from what is stored (new rows included): one read,
+    so an hourly recompute over mostly unchanged data sends only what changed."""
+    figures = METRIC_FIELDS[:-1]
+    stored = pd.DataFrame(
+        list(
+            EngagementMetric.objects.filter(video__owner_id__in=owner_ids).values_list(
+                "video_id", "window", *figures
+            )
+        ),
+        columns=["video_id", "window", *figures],
+    )
+    if stored.empty:
+        return frame
+    merged = frame.merge(stored, on=["video_id", "window"], how="left", suffixes=("", "_stored"))
+    same = pd.Series(True, index=merged.index)
+    for name in figures:
+        ours, theirs = merged[name].to_numpy(float), merged[f"{name}_stored"].to_numpy(float)
+        # Stored floats went through JSON (15 significant digits): compare, don't equate.
+        same &= np.isclose(ours, theirs, rtol=1e-12, atol=0.0)
+    return frame[~same.to_numpy()]
+
+
+def engagement_upsert(
+    frame: pd.DataFrame, *, now: datetime, owner_ids: list[int] | None = None
+) -> int:
+    """Write the frame's rows; with ``owner_ids`` only those that changed. Returns rows sent."""
+    if owner_ids is not None and not frame.empty:
+        frame = changed_metrics(frame, owner_ids=owner_ids)
     if frame.empty:
         return 0
-    rows = frame.to_dict("records")  # native Python numbers, which every driver adapts
-    for row in rows:
-        row["computed_at"] = now
     return upsert_rows(
-        EngagementMetric, rows, unique_fields=["video", "window"], update_fields=METRIC_FIELDS
+        EngagementMetric,
+        frame,
+        unique_fields=["video", "window"],
+        update_fields=METRIC_FIELDS,
+        compare_fields=METRIC_FIELDS[:-1],  # computed_at = when the figures last changed
+        constants={"computed_at": now},
     )
 
 
 def engagement_recompute(*, owner_ids: list[int], today: date | None = None) -> int:
     today = today or timezone.localdate()
-    return engagement_upsert(engagement_frame(owner_ids=owner_ids, today=today), now=timezone.now())
+    frame = engagement_frame(owner_ids=owner_ids, today=today)
+    return engagement_upsert(frame, now=timezone.now(), owner_ids=owner_ids)
 
 
 # --- sales forecasts and platform ranking ---------------------------------------------------
@@ -409,7 +440,9 @@ def recompute(*, owner_ids: list[int], today: date | None = None) -> RecomputeCo
     counts = RecomputeCounts()
     weights = creator_weights(owner_ids)
     counts.metrics = engagement_upsert(
-        engagement_frame(owner_ids=owner_ids, today=today, weights=weights), now=now
+        engagement_frame(owner_ids=owner_ids, today=today, weights=weights),
+        now=now,
+        owner_ids=owner_ids,
     )
     inputs = CourseInputs.load(owner_ids, today=today)
     counts.forecasts, counts.forecast_points = forecasts_recompute(inputs, today=today, now=now)

@@ -112,15 +112,20 @@ def fit_bass(y: np.ndarray) -> Fit | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", OptimizeWarning)
+            # Levenberg–Marquardt (MINPACK, compiled) from the OLS start: a few milliseconds.
             (m, p, q), _ = curve_fit(
                 _bass_cumulative,
                 tau,
                 cumulative,
                 p0=p0,
-                bounds=((total, 1e-6, 0.0), (total * 1000, 1.0, 3.0)),
-                max_nfev=BASS_MAX_EVALUATIONS,
+                method="lm",
+                maxfev=BASS_MAX_EVALUATIONS,
             )
-    except (RuntimeError, ValueError):
+    except (RuntimeError, ValueError, FloatingPointError):
+        return None
+    # The market cannot be (much) smaller than what is already sold; p and q must stay
+    # meaningful. A saturated course fits m a hair under its total: that is fine.
+    if not (np.isfinite([m, p, q]).all() and m >= total * 0.95 and 0 < p < 1 and 0 <= q < 3):
         return None
 
     def mean(days: np.ndarray) -> np.ndarray:
@@ -146,6 +151,12 @@ def backtest_error(actual: np.ndarray, predicted: np.ndarray) -> float:
     """Weighted absolute percentage error, Σ|y − ŷ| / Σy: MAPE's meaning without dividing by
     the zero-sale days that small courses have. A fraction (0.2 = 20 %)."""
     return float(np.abs(actual - predicted).sum() / max(actual.sum(), 1.0))
+
+
+def clearly_better(error: float, *, than: float) -> bool:
+    """The seed's exponential stays unless the other model is clearly better: at least a
+    tenth lower error and one percentage point, so noise does not flip the choice."""
+    return error < than * 0.9 and than - error >= 0.01
 
 
 @dataclass
@@ -213,6 +224,7 @@ def forecast_sales(daily_sales, *, horizon: int = 90, r_override: float | None =
         )
 
     error_exp = error_alt = None
+    bass_train = None
     overshoots = False
     if len(y) >= MIN_HISTORY_FOR_BACKTEST:
         train, test = y[:-HOLDOUT_DAYS], y[-HOLDOUT_DAYS:]
@@ -230,8 +242,9 @@ def forecast_sales(daily_sales, *, horizon: int = 90, r_override: float | None =
             f"Exponential model: {len(y)} days of sales are too few for a backtest "
             f"(it needs {MIN_HISTORY_FOR_BACKTEST})."
         )
-    elif error_alt is not None and error_alt < error_exp and (bass := fit_bass(y)) is not None:
-        chosen = bass
+    elif error_alt is not None and clearly_better(error_alt, than=error_exp):
+        # Refit on everything; if that fit fails, the backtested fit itself is still the better.
+        chosen = fit_bass(y) or bass_train
         explanation = (
             f"Saturating (Bass) model: on the last {HOLDOUT_DAYS} days it was off by "
             f"{error_alt:.0%} against {error_exp:.0%} for the exponential, which "

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
-from .models import EngagementMetric, MetricWindow, SalesForecast
+from .models import EngagementMetric, ForecastPoint, MetricWindow, SalesForecast
 
 UNDERPERFORMING_RATIO = 0.5  # D_F below half the creator's median
 UNDERPERFORMING_MIN_VIEWS = 100  # too few views say nothing yet
@@ -41,9 +41,47 @@ def underperforming_videos(
 
 
 def forecast_get(*, owner, course_id: int) -> SalesForecast | None:
+    """The stored forecast with its points (two queries)."""
     return (
         SalesForecast.objects.owned_by(owner)
         .filter(course_id=course_id)
-        .prefetch_related("points")
+        .prefetch_related(Prefetch("points", queryset=ForecastPoint.objects.order_by("day")))
         .first()
     )
+
+
+def ranking_list(*, owner, course_id: int, order: str = "rank"):
+    from .models import PlatformRanking
+
+    allowed = {
+        "rank": "rank",
+        "score": "-score",
+        "net_price": "-net_price",
+        "audience_match": "-audience_match",
+        "traffic_score": "-traffic_score",
+        "commission_rate": "commission_rate",
+    }
+    return (
+        PlatformRanking.objects.owned_by(owner)
+        .filter(course_id=course_id)
+        .select_related("platform")
+        .order_by(allowed.get(order, "rank"), "rank")
+    )
+
+
+def last_recompute(*, owner):
+    from .models import RecomputeRun
+
+    return RecomputeRun.objects.owned_by(owner).order_by("-started_at").first()
+
+
+def video_metric_annotations(window: str = MetricWindow.LIFETIME) -> dict:
+    """Subqueries that put a video's stored D_F and CQ_F on a Video queryset (for sorting a
+    list by them without a query per row)."""
+    from django.db.models import OuterRef, Subquery
+
+    stored = EngagementMetric.objects.filter(video=OuterRef("pk"), window=window)
+    return {
+        "metric_engagement": Subquery(stored.values("engagement")[:1]),
+        "metric_composite_quality": Subquery(stored.values("composite_quality")[:1]),
+    }

@@ -21,6 +21,8 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from webhooks.services import webhook_event_emit
+
 from . import engine
 from .models import RecomputeRun
 
@@ -57,6 +59,8 @@ def recompute_run_start(
         # Look before writing: on SQLite a write would wait for the live run's transaction.
         if running.filter(started_at__gte=now - STALE_AFTER).exists():
             return None
+        # Only a run older than STALE_AFTER is dead; one started a moment ago is live.
+        running = running.filter(started_at__lt=now - STALE_AFTER)
     running.update(status=RecomputeRun.Status.FAILED, finished_at=now, error="worker lost")
     try:
         with transaction.atomic():
@@ -105,6 +109,11 @@ def metrics_recompute_owner(*, owner_id: int, trigger: str = "manual") -> Recomp
             recompute_run_finish(run=run, error=f"{type(exc).__name__}: {exc}")
             raise
         recompute_run_finish(run=run, rows_written=counts.total)
+        webhook_event_emit(
+            owner_id=owner_id,
+            event="metrics.recomputed",
+            payload={"run": run.pk, "trigger": trigger, "rows_written": run.rows_written},
+        )
         return run
 
 
@@ -114,10 +123,6 @@ def creator_ids_to_recompute() -> list[int]:
     with_videos = User.objects.filter(videos__isnull=False).values_list("id", flat=True)
     with_courses = User.objects.filter(courses__isnull=False).values_list("id", flat=True)
     return sorted(set(with_videos) | set(with_courses))
-
-
-def last_recompute(*, owner) -> RecomputeRun | None:
-    return RecomputeRun.objects.owned_by(owner).order_by("-started_at").first()
 
 
 def metrics_recompute_enqueue(*, owner_id: int, trigger: str) -> None:

@@ -122,8 +122,12 @@ class ScheduledPost(TimestampedModel):
         indexes = [models.Index(fields=["campaign", "planned_at"])]
 
     def __str__(self) -> str:
-        label = self.title or (self.video.title if self.video_id else _("untitled post"))
-        return f"{label} @ {timezone.localtime(self.planned_at):%Y-%m-%d %H:%M}"
+        return f"{self.label} @ {timezone.localtime(self.planned_at):%Y-%m-%d %H:%M}"
+
+    @property
+    def label(self) -> str:
+        """What the post is called on the planner: its title, else its video's."""
+        return self.title or (self.video.title if self.video_id else str(_("untitled post")))
 
     @property
     def phase(self) -> str | None:

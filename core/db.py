@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
 
+import pandas as pd
 from django.db import connections, models
 
 SQLITE_BATCH = 2000
@@ -11,54 +15,86 @@ SQLITE_BATCH = 2000
 
 def upsert_rows(
     model: type[models.Model],
-    rows: Sequence[dict],
+    rows: Sequence[dict] | pd.DataFrame,
     *,
     unique_fields: Sequence[str],
     update_fields: Sequence[str],
+    compare_fields: Sequence[str] | None = None,
+    constants: dict | None = None,
     using: str = "default",
 ) -> int:
-    """Insert ``rows`` (dicts of column attnames → values) or update them on conflict.
+    """Insert ``rows`` (dicts, or a DataFrame, of field or attnames → values) or update them on
+    conflict with ``unique_fields``.
 
-    On PostgreSQL the whole set goes in one ``INSERT … SELECT FROM unnest(arrays) ON CONFLICT
-    DO UPDATE`` statement: one round trip and no per-row SQL, whatever the size. Elsewhere it
-    falls back to ``bulk_create(update_conflicts=True)`` in batches. Returns the row count.
+    On PostgreSQL the whole set travels as one JSON document into one ``INSERT … SELECT FROM
+    json_populate_recordset … ON CONFLICT DO UPDATE`` statement: one round trip, no per-row
+    SQL and no per-value Python work (the JSON encoder and the server do it). With
+    ``compare_fields`` an existing row is rewritten only when one of them changed, so a rerun
+    over unchanged data writes almost nothing. ``constants`` are columns with one value for
+    every row (a timestamp), sent once instead of per row. Elsewhere it falls back to
+    ``bulk_create(update_conflicts=True)`` in batches. Returns the number of rows given.
     """
-    if not rows:
+    if len(rows) == 0:
         return 0
     connection = connections[using]
+    constants = constants or {}
     if connection.vendor != "postgresql":
-        objs = [model(**row) for row in rows]
+        records = rows.to_dict("records") if isinstance(rows, pd.DataFrame) else rows
+        objs = [model(**row, **constants) for row in records]
         for start in range(0, len(objs), SQLITE_BATCH):
             model.objects.using(using).bulk_create(
                 objs[start : start + SQLITE_BATCH],
                 update_conflicts=True,
-                unique_fields=[_field_name(model, f) for f in unique_fields],
-                update_fields=[_field_name(model, f) for f in update_fields],
+                unique_fields=[_field(model, f).name for f in unique_fields],
+                update_fields=[_field(model, f).name for f in update_fields],
             )
         return len(rows)
 
-    columns = list(rows[0].keys())
-    fields = [_field(model, c) for c in columns]
+    if isinstance(rows, pd.DataFrame):
+        names = list(rows.columns)
+        payload = rows.rename(columns={n: _field(model, n).column for n in names}).to_json(
+            orient="records", date_format="iso", double_precision=15
+        )
+    else:
+        names = list(rows[0].keys())
+        payload = json.dumps(
+            [{_field(model, n).column: v for n, v in row.items()} for row in rows],
+            default=_json_value,
+            ensure_ascii=False,
+        )
     quote = connection.ops.quote_name
-    casts = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
-    conflict = ", ".join(quote(_field(model, c).column) for c in unique_fields)
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(_field(model, n).column) for n in names)
+    constant_columns = "".join(f", {quote(_field(model, n).column)}" for n in constants)
+    constant_values = "".join(f", %s::{_field(model, n).db_type(connection)}" for n in constants)
+    conflict = ", ".join(quote(_field(model, n).column) for n in unique_fields)
     updates = ", ".join(
-        f"{quote(_field(model, c).column)} = EXCLUDED.{quote(_field(model, c).column)}"
-        for c in update_fields
+        f"{quote(_field(model, n).column)} = EXCLUDED.{quote(_field(model, n).column)}"
+        for n in update_fields
     )
     sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} "
-        f"({', '.join(quote(f.column) for f in fields)}) "
-        f"SELECT * FROM unnest({casts}) "
+        f"INSERT INTO {table} ({columns}{constant_columns}) "
+        f"SELECT {columns}{constant_values} "
+        f"FROM json_populate_recordset(NULL::{table}, %s::json) "
         f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
     )
-    params = [
-        [f.get_db_prep_value(row[c], connection) for row in rows]
-        for c, f in zip(columns, fields, strict=True)
-    ]
+    if compare_fields:
+        compared = [quote(_field(model, n).column) for n in compare_fields]
+        sql += (
+            f" WHERE ({', '.join(f'{table}.{c}' for c in compared)}) IS DISTINCT FROM "
+            f"({', '.join(f'EXCLUDED.{c}' for c in compared)})"
+        )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*constants.values(), payload])
     return len(rows)
+
+
+def _json_value(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"cannot send {type(value).__name__} as JSON")
 
 
 def _field(model, name: str) -> models.Field:
@@ -67,7 +103,3 @@ def _field(model, name: str) -> models.Field:
         if name in (field.name, field.attname):
             return field
     raise LookupError(f"{model.__name__} has no field {name!r}")
-
-
-def _field_name(model, name: str) -> str:
-    return _field(model, name).name

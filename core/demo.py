@@ -50,6 +50,7 @@ class CourseSpec:
     launch_offset_days: int  # launch date relative to today
     tiers: tuple[tuple[str, str, str], ...]  # (level, name, price)
     daily_sales_peak: float
+    audience_tags: tuple[str, ...] = ()
 
 
 DEMO_COURSES = (
@@ -62,6 +63,7 @@ DEMO_COURSES = (
         -120,
         ((Level.BEGINNER, "基础版", "99"), (Level.INTERMEDIATE, "进阶版", "199")),
         14,
+        ("beginners", "career changers", "mass market"),
     ),
     CourseSpec(
         "go-microservices",
@@ -77,6 +79,7 @@ DEMO_COURSES = (
             (Level.ADVANCED, "架构师版", "259"),
         ),
         9,
+        ("developers", "professionals"),
     ),
     CourseSpec(
         "system-design",
@@ -87,6 +90,7 @@ DEMO_COURSES = (
         3,
         ((Level.INTERMEDIATE, "标准版", "399"), (Level.ADVANCED, "旗舰版（含模拟面试）", "899")),
         0,
+        ("developers", "professionals", "managers"),
     ),
 )
 DEMO2_COURSES = (
@@ -99,6 +103,7 @@ DEMO2_COURSES = (
         -45,
         ((Level.BEGINNER, "标准版", "129"),),
         5,
+        ("developers", "students"),
     ),
 )
 
@@ -154,6 +159,7 @@ def _seed_course(user, spec: CourseSpec, today: date, platforms, rng) -> Course:
         topic=spec.topic,
         level=spec.level,
         target_audience=spec.audience,
+        audience_tags=list(spec.audience_tags),
         launch_date=launch,
         status=Course.Status.ON_SALE if spec.launch_offset_days <= 0 else Course.Status.PRESALE,
         description=f"{spec.title}：面向{spec.audience}的实战课程，配套源码与答疑群。",

@@ -1,6 +1,10 @@
 from django.contrib import admin
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.html import format_html_join, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from analytics.selectors import last_recompute
 from core.admin import OwnedModelAdmin, OwnedTabularInline
 
 from .models import CompetitorPrice, Course, Discount, PriceTier, Sale
@@ -21,17 +25,68 @@ class CompetitorPriceInline(OwnedTabularInline):
 
 @admin.register(Course)
 class CourseAdmin(OwnedModelAdmin):
-    list_display = ("title", "level", "topic", "status", "launch_date", "tier_count")
+    list_display = (
+        "title",
+        "level",
+        "topic",
+        "status",
+        "launch_date",
+        "tier_count",
+        "forecast_units_30",
+    )
     list_filter = ("level", "status")
     search_fields = ("title", "topic", "target_audience")
     prepopulated_fields = {"slug": ("title",)}
     date_hierarchy = "launch_date"
     inlines = [PriceTierInline, DiscountInline, CompetitorPriceInline]
+    readonly_fields = ("forecast_summary", "last_recompute")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        main = [f for f in fieldsets[0][1]["fields"] if f not in self.readonly_fields]
+        return [
+            (None, {"fields": main}),
+            (_("Forecast (recomputed by the workers)"),
+             {"fields": ["forecast_summary", "last_recompute"]}),
+        ]  # fmt: skip
+
+    @admin.display(description=_("sales forecast"))
+    def forecast_summary(self, obj):
+        forecast = getattr(obj, "forecast", None) if obj and obj.pk else None
+        if forecast is None:
+            return _("Not computed yet.")
+        lines = [
+            f"{forecast.get_model_display()}: r = {forecast.growth_rate:.4f} / day"
+            + (" (set by you)" if forecast.growth_rate_overridden else ""),
+            f"Next 30 days: {forecast.units_next_30:.0f} units "
+            f"({forecast.units_next_30_lower:.0f}–{forecast.units_next_30_upper:.0f}), "
+            f"net revenue ¥{forecast.revenue_next_30:,.2f}",
+            forecast.explanation,
+        ]
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
+
+    @admin.display(description=_("last recompute"))
+    def last_recompute(self, obj):
+        run = last_recompute(owner=obj.owner) if obj and obj.pk else None
+        if run is None:
+            return _("Never.")
+        when = timezone.localtime(run.finished_at or run.started_at)
+        return f"{run.get_status_display()} · {when:%Y-%m-%d %H:%M}" + (
+            f" · {run.error}" if run.error else ""
+        )
 
     def get_queryset(self, request):
-        from django.db.models import Count
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("forecast")
+            .annotate(_tier_count=Count("tiers", distinct=True))
+        )
 
-        return super().get_queryset(request).annotate(_tier_count=Count("tiers", distinct=True))
+    @admin.display(description=_("units, next 30 days"), ordering="forecast__units_next_30")
+    def forecast_units_30(self, obj):
+        forecast = getattr(obj, "forecast", None)
+        return "—" if forecast is None else f"{forecast.units_next_30:.0f}"
 
     @admin.display(description=_("tiers"), ordering="_tier_count")
     def tier_count(self, obj):

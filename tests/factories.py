@@ -19,7 +19,8 @@ from analytics.models import (
 from campaigns.models import Campaign, InteractionTactic, LiveSession, ScheduledPost
 from core.services import creator_create
 from courses.models import CompetitorPrice, Course, Discount, Level, PriceTier, Sale
-from videos.models import PipelineStatus, Platform, Video, VideoDailyStat
+from videos.models import ImportJob, PipelineStatus, Platform, Video, VideoDailyStat
+from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 
 
 class CreatorFactory(factory.django.DjangoModelFactory):
@@ -115,7 +116,8 @@ class VideoDailyStatFactory(factory.django.DjangoModelFactory):
         model = VideoDailyStat
 
     video = factory.SubFactory(VideoFactory)
-    date = factory.Sequence(lambda n: date(2026, 1, 1) + timedelta(days=n))
+    # Always in the past (yesterday and before), whatever the sequence has reached.
+    date = factory.Sequence(lambda n: timezone.localdate() - timedelta(days=1 + n % 3650))
     views = 1000
     interactions = 100
     comments = 10
@@ -233,6 +235,34 @@ class RecomputeRunFactory(factory.django.DjangoModelFactory):
     started_at = factory.LazyFunction(timezone.now)
 
 
+class ImportJobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ImportJob
+
+    owner = factory.SubFactory(CreatorFactory)
+    kind = ImportJob.Kind.STATS
+    original_filename = factory.Sequence(lambda n: f"export-{n}.csv")
+    file = factory.django.FileField(filename="export.csv", data=b"platform_video_id,date\n")
+
+
+class WebhookEndpointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WebhookEndpoint
+
+    owner = factory.SubFactory(CreatorFactory)
+    url = factory.Sequence(lambda n: f"https://hooks.example.com/{n}")
+    events = factory.LazyFunction(lambda: [Event.SALE_RECORDED])
+
+
+class WebhookDeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WebhookDelivery
+
+    endpoint = factory.SubFactory(WebhookEndpointFactory)
+    event = Event.SALE_RECORDED
+    payload = factory.LazyFunction(lambda: {"sale": 1})
+
+
 # Every creator-owned model → a factory that makes one row owned by the given creator.
 def owned_row(model, owner):
     """Make one row of ``model`` belonging to ``owner`` (used by isolation matrices)."""
@@ -255,5 +285,10 @@ def owned_row(model, owner):
         ForecastPoint: lambda: ForecastPointFactory(forecast=SalesForecastFactory(course=course())),
         PlatformRanking: lambda: PlatformRankingFactory(course=course()),
         RecomputeRun: lambda: RecomputeRunFactory(owner=owner),
+        ImportJob: lambda: ImportJobFactory(owner=owner),
+        WebhookEndpoint: lambda: WebhookEndpointFactory(owner=owner),
+        WebhookDelivery: lambda: WebhookDeliveryFactory(
+            endpoint=WebhookEndpointFactory(owner=owner)
+        ),
     }
     return makers[model]()

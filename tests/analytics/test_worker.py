@@ -47,7 +47,7 @@ class Worker:
 
     def __init__(self, queue: str, *, concurrency: int = 1, **env: str):
         self.log_path = ROOT / "var" / f"worker-{queue}-{uuid.uuid4().hex[:4]}.log"
-        self.log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
+        self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
             [
                 sys.executable,

@@ -1,0 +1,212 @@
+"""Writes for campaigns: one place for the rules the planner, the API and tasks share."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from videos.models import PipelineStatus, Platform, Video
+
+from .models import Campaign, ScheduledPost
+from .selectors import campaign_posts_by_cell
+
+DEFAULT_POST_TIME = time(19, 30)  # evening peak on the short-video platforms
+
+
+def _local(day: date, at: time) -> datetime:
+    return timezone.make_aware(datetime.combine(day, at))
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    owner,
+    course,
+    name: str,
+    launch_date: date,
+    prelaunch_days: int = 7,
+    followup_days: int = 7,
+    platforms: Iterable[Platform] = (),
+    goal: str = "",
+    hashtags: str = "",
+) -> Campaign:
+    campaign = Campaign(
+        owner=owner,
+        course=course,
+        name=name,
+        launch_date=launch_date,
+        prelaunch_days=prelaunch_days,
+        followup_days=followup_days,
+        goal=goal,
+        hashtags=hashtags,
+    )
+    campaign.full_clean()
+    campaign.save()
+    campaign.platforms.set(platforms)
+    return campaign
+
+
+def _check_not_past(planned_at: datetime, *, today: date) -> None:
+    if timezone.localdate(planned_at) < today:
+        raise ValidationError({"planned_at": _("That day is over: plan posts from today on.")})
+
+
+def _check_platform(campaign: Campaign, platform: Platform) -> None:
+    chosen = {p.id for p in campaign.platforms.all()}
+    if chosen and platform.id not in chosen:
+        raise ValidationError(
+            {
+                "platform": _("%(platform)s is not one of this campaign's platforms.")
+                % {"platform": platform.name}
+            }
+        )
+
+
+@transaction.atomic
+def post_create(
+    *,
+    campaign: Campaign,
+    platform: Platform,
+    planned_at: datetime,
+    video: Video | None = None,
+    title: str = "",
+    hashtags: str = "",
+    is_suggestion: bool = False,
+    today: date | None = None,
+) -> ScheduledPost:
+    """A post inside the campaign's windows, on one of its platforms, not in the past."""
+    _check_not_past(planned_at, today=today or timezone.localdate())
+    _check_platform(campaign, platform)
+    post = ScheduledPost(
+        campaign=campaign,
+        platform=platform,
+        planned_at=planned_at,
+        video=video,
+        title=title or (video.title if video else ""),
+        hashtags=hashtags or campaign.hashtags,
+        is_suggestion=is_suggestion,
+    )
+    post.full_clean()
+    post.save()
+    return post
+
+
+@transaction.atomic
+def post_update(*, post: ScheduledPost, today: date | None = None, **changes) -> ScheduledPost:
+    today = today or timezone.localdate()
+    if timezone.localdate(post.planned_at) < today:
+        raise ValidationError(_("This post's day is over; it can no longer be changed."))
+    for name, value in changes.items():
+        setattr(post, name, value)
+    _check_not_past(post.planned_at, today=today)
+    _check_platform(post.campaign, post.platform)
+    post.full_clean()
+    post.save(update_fields=[*changes, "updated_at"])
+    return post
+
+
+def post_move(
+    *, post: ScheduledPost, day: date, platform: Platform | None = None, today: date | None = None
+) -> ScheduledPost:
+    """Move a post to another day (and platform), keeping its time of day."""
+    local_time = timezone.localtime(post.planned_at).time()
+    changes = {"planned_at": _local(day, local_time)}
+    if platform is not None:
+        changes["platform"] = platform
+    return post_update(post=post, today=today, **changes)
+
+
+def post_delete(*, post: ScheduledPost, today: date | None = None) -> None:
+    if timezone.localdate(post.planned_at) < (today or timezone.localdate()):
+        raise ValidationError(_("This post's day is over; it stays in the record."))
+    post.delete()
+
+
+def usual_posting_times(*, owner) -> dict[int, time]:
+    """Per platform, the creator's most frequent local posting time (hour and minute)."""
+    counts: dict[int, Counter] = {}
+    for platform_id, planned_at in (
+        ScheduledPost.objects.owned_by(owner)
+        .filter(is_suggestion=False)
+        .values_list("platform_id", "planned_at")
+    ):
+        local = timezone.localtime(planned_at)
+        counts.setdefault(platform_id, Counter())[time(local.hour, local.minute)] += 1
+    return {pid: counter.most_common(1)[0][0] for pid, counter in counts.items()}
+
+
+@transaction.atomic
+def schedule_suggest(
+    *, campaign: Campaign, per_day: int = 1, today: date | None = None
+) -> list[ScheduledPost]:
+    """Fill open slots (today on) with draft posts the creator reviews: up to ``per_day`` posts
+    a day on each of the campaign's platforms, at the creator's usual time there, using the
+    course's videos that this campaign does not post yet (ready ones first). Earlier
+    suggestions are replaced, so asking twice does not pile them up."""
+    if not 1 <= per_day <= 3:
+        raise ValidationError({"per_day": _("Suggest 1 to 3 posts a day per platform.")})
+    today = today or timezone.localdate()
+    campaign.posts.filter(is_suggestion=True).delete()
+    platforms = list(campaign.platforms.order_by("name"))
+    cells = campaign_posts_by_cell(campaign=campaign)
+    used = set(campaign.posts.exclude(video=None).values_list("video_id", flat=True))
+    ready_first = [
+        PipelineStatus.SCHEDULED,
+        PipelineStatus.EDITING,
+        PipelineStatus.SHOOTING,
+        PipelineStatus.SCRIPT,
+        PipelineStatus.IDEA,
+        PipelineStatus.PUBLISHED,
+    ]
+    videos = sorted(
+        (
+            v
+            for v in Video.objects.owned_by(campaign.owner).filter(course=campaign.course)
+            if v.id not in used
+        ),
+        key=lambda v: (ready_first.index(v.status), v.id),
+    )
+    times = usual_posting_times(owner=campaign.owner)
+    created = []
+    for day in campaign.days:
+        if day < today:
+            continue
+        for platform in platforms:
+            missing = per_day - len(cells.get((day, platform.id), []))
+            for n in range(max(missing, 0)):
+                video = videos.pop(0) if videos else None
+                at = times.get(platform.id, DEFAULT_POST_TIME)
+                planned = _local(day, at) + timedelta(hours=3 * n)
+                created.append(
+                    post_create(
+                        campaign=campaign,
+                        platform=platform,
+                        planned_at=planned,
+                        video=video,
+                        title="" if video else _("New post idea"),
+                        is_suggestion=True,
+                        today=today,
+                    )
+                )
+    return created
+
+
+def suggestions_accept(*, campaign: Campaign, ids: Iterable[int] | None = None) -> int:
+    posts = campaign.posts.filter(is_suggestion=True)
+    if ids is not None:
+        posts = posts.filter(id__in=list(ids))
+    return posts.update(is_suggestion=False, updated_at=timezone.now())
+
+
+def suggestions_discard(*, campaign: Campaign, ids: Iterable[int] | None = None) -> int:
+    posts = campaign.posts.filter(is_suggestion=True)
+    if ids is not None:
+        posts = posts.filter(id__in=list(ids))
+    deleted, _by_model = posts.delete()
+    return deleted

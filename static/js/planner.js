@@ -1,0 +1,48 @@
+// Planner: open the post dialog after htmx fills it, close it on success, drag posts to move.
+(function () {
+  "use strict";
+  var dragged = null;
+
+  function dialog() { return document.getElementById("post-dialog"); }
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target.id === "dialog-body" && !dialog().open) dialog().showModal();
+  });
+  document.addEventListener("closeDialog", function () {
+    if (dialog() && dialog().open) dialog().close();
+  });
+
+  document.addEventListener("dragstart", function (event) {
+    var chip = event.target.closest && event.target.closest(".chip[draggable=true]");
+    if (!chip) return;
+    dragged = chip;
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", chip.dataset.post);
+  });
+  document.addEventListener("dragend", function () {
+    dragged = null;
+    document.querySelectorAll(".drop-target").forEach(function (el) { el.classList.remove("drop-target"); });
+  });
+  document.addEventListener("dragover", function (event) {
+    var cell = event.target.closest && event.target.closest("td[data-drop-day]");
+    if (!cell || !dragged) return;
+    event.preventDefault();
+    cell.classList.add("drop-target");
+  });
+  document.addEventListener("dragleave", function (event) {
+    var cell = event.target.closest && event.target.closest("td[data-drop-day]");
+    if (cell) cell.classList.remove("drop-target");
+  });
+  document.addEventListener("drop", function (event) {
+    var cell = event.target.closest && event.target.closest("td[data-drop-day]");
+    if (!cell || !dragged) return;
+    event.preventDefault();
+    cell.classList.remove("drop-target");
+    var planner = document.getElementById("planner");
+    // The server decides; on refusal nothing moved here, so the chip "snaps back" by itself.
+    window.htmx.ajax("POST", planner.dataset.moveUrl + dragged.dataset.post + "/move/", {
+      values: { day: cell.dataset.dropDay, platform: cell.dataset.dropPlatform },
+      swap: "none"
+    });
+  });
+})();

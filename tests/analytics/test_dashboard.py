@@ -1,0 +1,110 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from analytics import engine
+from analytics.dashboard import dashboard_data
+from courses.models import Level
+from tests.factories import (
+    CampaignFactory,
+    CourseFactory,
+    DiscountFactory,
+    PriceTierFactory,
+    SaleFactory,
+    VideoDailyStatFactory,
+    VideoFactory,
+    platform,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _data(owner, videos=3):
+    today = timezone.localdate()
+    for _n in range(videos):
+        video = VideoFactory(owner=owner)
+        for d in range(1, 57):
+            VideoDailyStatFactory(
+                video=video,
+                date=today - timedelta(days=d),
+                views=1000 if d <= 28 else 500,
+                interactions=100,
+                comments=10,
+                likes=50,
+            )
+    course = CourseFactory(owner=owner)
+    tier = PriceTierFactory(course=course, list_price=Decimal("100"))
+    for d in range(1, 29):
+        SaleFactory(
+            course=course,
+            tier=tier,
+            platform=platform("douyin"),
+            unit_price=Decimal("100"),
+            sold_at=timezone.now() - timedelta(days=d),
+        )
+    engine.recompute(owner_ids=[owner.id])
+
+
+def test_kpis_and_deltas(creator):
+    _data(creator)
+    data = dashboard_data(owner=creator, period=28)
+    kpis = {k.key: k for k in data.kpis}
+    assert kpis["views"].value == 3 * 28 * 1000
+    assert kpis["views"].delta == pytest.approx(100.0)  # 1000 a day against 500
+    # F = 100/1000, D = 60/100 → D_F = 0.35 now; before F = 0.2 → 0.4: −5 pp.
+    assert kpis["engagement"].value == pytest.approx(0.35)
+    assert kpis["engagement"].delta == pytest.approx(-5.0)
+    assert kpis["engagement"].delta_unit == "pp"
+    assert kpis["units"].value in (27, 28)  # the first sale may fall on today's boundary
+    assert kpis["revenue"].value == pytest.approx(kpis["units"].value * 90)  # 10 % commission
+    assert kpis["forecast"].value > 0
+    assert len(kpis["views"].spark) == 28
+
+
+def test_alerts_name_what_to_fix(creator):
+    _data(creator, videos=1)
+    course = CourseFactory(owner=creator)
+    PriceTierFactory(course=course, level=Level.BEGINNER, list_price=Decimal(300))
+    PriceTierFactory(course=course, level=Level.ADVANCED, list_price=Decimal(100))
+    DiscountFactory(course=course, ends_at=timezone.now() + timedelta(hours=5))
+    campaign = CampaignFactory(owner=creator, launch_date=timezone.localdate() + timedelta(days=2))
+    campaign.platforms.set([platform("douyin")])
+    texts = " ".join(a.text for a in dashboard_data(owner=creator).alerts)
+    assert "is cheaper than" in texts
+    assert "ends in 5 h" in texts
+    assert "open slots" in texts
+
+
+def test_empty_states_instead_of_zeros(creator):
+    data = dashboard_data(owner=creator)
+    assert not data.has_stats
+    assert any("No stats imported yet" in a.text for a in data.alerts)
+    assert {k.key: k.value for k in data.kpis}["engagement"] is None
+
+
+def test_stale_import_is_flagged(creator):
+    VideoDailyStatFactory(
+        video=VideoFactory(owner=creator), date=timezone.localdate() - timedelta(days=9)
+    )
+    assert any("9 days ago" in a.text for a in dashboard_data(owner=creator).alerts)
+
+
+def test_other_creators_data_never_shows(creator, other_creator, client):
+    _data(other_creator)
+    client.force_login(creator)
+    response = client.get("/")
+    kpis = {k.key: k.value for k in response.context["data"].kpis}
+    assert kpis["views"] == 0 and kpis["units"] == 0
+    assert response.context["data"].best == []
+
+
+@pytest.mark.parametrize("videos", [1, 6])
+def test_dashboard_query_count_is_fixed(creator, creator_client, videos, django_assert_num_queries):
+    _data(creator, videos=videos)
+    CampaignFactory(owner=creator, launch_date=timezone.localdate() + timedelta(days=2))
+    with django_assert_num_queries(17):
+        response = creator_client.get("/?period=28&sort=views")
+    assert response.status_code == 200
+    assert response.context["data"].sort == "views"
