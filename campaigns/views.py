@@ -86,14 +86,7 @@ def post_new(request, campaign_id: int):
         form = PostForm(request.POST, campaign=campaign)
         if form.is_valid():
             try:
-                services.post_create(
-                    campaign=campaign,
-                    platform=form.cleaned_data["platform"],
-                    planned_at=form.planned_at,
-                    video=form.cleaned_data["video"],
-                    title=form.cleaned_data["title"],
-                    hashtags=form.cleaned_data["hashtags"],
-                )
+                services.post_create(campaign=campaign, **_post_fields(form))
             except ValidationError as error:
                 _attach(form, error)
             else:
@@ -110,6 +103,17 @@ def post_new(request, campaign_id: int):
         "hashtags": campaign.hashtags,
     }
     return _post_form_response(request, PostForm(initial=initial, campaign=campaign), campaign)
+
+
+def _post_fields(form: PostForm) -> dict:
+    data = form.cleaned_data
+    return {
+        "platform": data["platform"],
+        "planned_at": form.planned_at,
+        "video": data["video"],
+        "title": data["title"],
+        "hashtags": data["hashtags"],
+    }
 
 
 def _attach(form, error: ValidationError) -> None:
@@ -130,14 +134,7 @@ def post_edit(request, campaign_id: int, post_id: int):
         form = PostForm(request.POST, campaign=campaign)
         if form.is_valid():
             try:
-                services.post_update(
-                    post=post,
-                    platform=form.cleaned_data["platform"],
-                    planned_at=form.planned_at,
-                    video=form.cleaned_data["video"],
-                    title=form.cleaned_data["title"],
-                    hashtags=form.cleaned_data["hashtags"],
-                )
+                services.post_update(post=post, **_post_fields(form))
             except ValidationError as error:
                 _attach(form, error)
             else:
