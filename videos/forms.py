@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import ImportJob, Platform, Video
+from .page_services import EDITABLE_FIELDS
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -89,21 +90,7 @@ class VideoForm(forms.ModelForm):
 
     class Meta:
         model = Video
-        fields = (
-            "title",
-            "topic",
-            "target_audience",
-            "hashtags",
-            "script_opening",
-            "script_body",
-            "script_closing",
-            "status",
-            "scheduled_at",
-            "published_at",
-            "length_seconds",
-            "production_level",
-            "usefulness",
-        )
+        fields = EDITABLE_FIELDS
         widgets = {
             "script_opening": forms.Textarea(attrs={"rows": 3}),
             "script_body": forms.Textarea(attrs={"rows": 6}),

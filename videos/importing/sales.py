@@ -143,12 +143,7 @@ def sales_import_file(
     """
     log = IssueLog(settings.IMPORT_MAX_ERRORS)
     result = ImportResult(kind="sales", dry_run=dry_run)
-    table = table_open(
-        Path(path),
-        log,
-        max_bytes=settings.IMPORT_MAX_FILE_MB * 2**20,
-        max_rows=settings.IMPORT_MAX_ROWS,
-    )
+    table = table_open(Path(path), log)
     if table is None:
         return result.refuse(log)
     result.encoding = table.encoding

@@ -194,12 +194,7 @@ def stats_import_file(
             log.add(None, None, f'unknown platform "{platform}" (one of: {names})')
             return result.refuse(log)
 
-    table = table_open(
-        Path(path),
-        log,
-        max_bytes=settings.IMPORT_MAX_FILE_MB * 2**20,
-        max_rows=settings.IMPORT_MAX_ROWS,
-    )
+    table = table_open(Path(path), log)
     if table is None:
         return result.refuse(log)
     result.encoding = table.encoding

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 
 from .results import IssueLog
 
@@ -61,8 +62,14 @@ def column_label(header: list[str], index: int) -> str:
     return f"{column_letter(index)} (no header)"
 
 
-def table_open(path: Path, log: IssueLog, *, max_bytes: int, max_rows: int) -> Table | None:
-    """Check the file as a whole and read its header; None (with problems logged) if refused."""
+def table_open(
+    path: Path, log: IssueLog, *, max_bytes: int | None = None, max_rows: int | None = None
+) -> Table | None:
+    """Check the file as a whole and read its header; None (with problems logged) if refused.
+
+    The caps default to the IMPORT_MAX_FILE_MB and IMPORT_MAX_ROWS settings."""
+    max_bytes = settings.IMPORT_MAX_FILE_MB * 2**20 if max_bytes is None else max_bytes
+    max_rows = settings.IMPORT_MAX_ROWS if max_rows is None else max_rows
     path = Path(path)
     size = path.stat().st_size
     if size == 0:
