@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +34,17 @@ class CreatorSettings(models.Model):
     rank_weight_audience = models.FloatField(_("ranking weight: audience match"), default=0.4)
     rank_weight_traffic = models.FloatField(_("ranking weight: traffic scale"), default=0.3)
     rank_weight_commission = models.FloatField(_("ranking weight: commission"), default=0.3)
+    # A sale without a tracking code is credited to the last click on one of the course's links
+    # within this many days before it (tracking/attribution.py).
+    attribution_window_days = models.PositiveSmallIntegerField(
+        _("attribution window (days)"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text=_(
+            "A sale without a tracking code is credited to the last click on one of the "
+            "course's links within this many days before it."
+        ),
+    )
 
     objects = OwnedQuerySet.as_manager()
 
@@ -64,6 +75,11 @@ class CreatorSettings(models.Model):
                 "rank_weight_audience",
                 "rank_weight_traffic",
                 "rank_weight_commission",
+            )
+        ] + [
+            models.CheckConstraint(
+                condition=Q(attribution_window_days__gte=1) & Q(attribution_window_days__lte=90),
+                name="settings_attribution_window_1_to_90",
             )
         ]
 

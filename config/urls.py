@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from analytics import views as analytics_views
 from core import views as core_views
+from tracking import views as tracking_views
 
 urlpatterns = [
     path("", analytics_views.dashboard, name="dashboard"),
@@ -18,6 +19,7 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("r/<str:code>", tracking_views.redirect, name="tracking-redirect"),
     path("healthz", core_views.healthz, name="healthz"),
 ]
 

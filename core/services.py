@@ -8,12 +8,13 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 CREATOR_GROUP = "Creators"
-CREATOR_APPS = ("courses", "videos", "campaigns", "analytics", "webhooks")
+CREATOR_APPS = ("courses", "videos", "campaigns", "analytics", "webhooks", "tracking")
 # Shared reference rows a creator may read but not change.
 READ_ONLY_MODELS = {
     ("videos", "platform"),
     ("analytics", "recomputerun"),
     ("webhooks", "webhookdelivery"),
+    ("tracking", "linkclick"),  # counted by the redirect, never typed in
 }
 # Computed result tables: the engine writes them, creators only read them.
 RESULT_MODELS = {
@@ -21,6 +22,8 @@ RESULT_MODELS = {
     ("analytics", "salesforecast"),
     ("analytics", "forecastpoint"),
     ("analytics", "platformranking"),
+    ("tracking", "saleattribution"),
+    ("tracking", "funnelstat"),
 }
 
 

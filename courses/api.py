@@ -22,6 +22,7 @@ from core.api import (
     OwnedViewSetMixin,
     rows_validate,
 )
+from tracking.codes import code_normalize
 
 from . import selectors, services
 from .models import CompetitorPrice, Course, Discount, PriceTier, Sale
@@ -122,7 +123,13 @@ SALE_FIELDS = [
 ]
 
 
-class SaleSerializer(OwnedModelSerializer):
+class TrackingCodeMixin:
+    def validate_tracking_code(self, value: str) -> str:
+        """A printed code, the /r/ link or a landing URL all store as the code."""
+        return code_normalize(value)
+
+
+class SaleSerializer(TrackingCodeMixin, OwnedModelSerializer):
     class Meta:
         model = Sale
         fields = SALE_FIELDS
@@ -130,7 +137,7 @@ class SaleSerializer(OwnedModelSerializer):
         extra_kwargs = {"quantity": {"min_value": 1}, "unit_price": {"min_value": 0}}
 
 
-class SaleRowSerializer(serializers.ModelSerializer):
+class SaleRowSerializer(TrackingCodeMixin, serializers.ModelSerializer):
     """One row of a bulk sales request: related rows by id, checked for ownership in batch."""
 
     course = serializers.IntegerField(min_value=1, max_value=MAX_ID)

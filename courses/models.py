@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import OwnedQuerySet, TimestampedModel
+from tracking.codes import code_normalize
 
 
 class Level(models.TextChoices):
@@ -226,7 +227,15 @@ class Sale(models.Model):
         blank=True,
         help_text=_("The shop's order id; re-imports update the sale with the same reference."),
     )
-    tracking_code = models.CharField(_("tracking code"), max_length=40, blank=True)
+    tracking_code = models.CharField(
+        _("tracking code"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "The code or link the buyer came through: a printed code (K7M-3XPQ), the /r/ link "
+            "or a landing URL with utm_content. Credits the sale to that video."
+        ),
+    )
 
     objects = OwnedQuerySet.as_manager()
 
@@ -249,6 +258,7 @@ class Sale(models.Model):
         return f"{self.course} × {self.quantity} @ {self.unit_price}"
 
     def clean(self) -> None:
+        self.tracking_code = code_normalize(self.tracking_code)
         errors = {}
         if self.tier_id and self.course_id and self.tier.course_id != self.course_id:
             errors["tier"] = _("The tier must belong to the same course.")

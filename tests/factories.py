@@ -20,6 +20,8 @@ from campaigns.models import Campaign, InteractionTactic, LiveSession, Scheduled
 from core.services import creator_create
 from courses.models import CompetitorPrice, Course, Discount, Level, PriceTier, Sale
 from videos.models import ImportJob, PipelineStatus, Platform, Video, VideoDailyStat
+from tracking import codes
+from tracking.models import FunnelStat, LinkClick, SaleAttribution, TrackingLink
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 
 
@@ -264,6 +266,44 @@ class WebhookDeliveryFactory(factory.django.DjangoModelFactory):
 
 
 # Every creator-owned model → a factory that makes one row owned by the given creator.
+class TrackingLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TrackingLink
+
+    video = factory.SubFactory(VideoFactory)
+    owner = factory.SelfAttribute("video.owner")
+    code = factory.LazyFunction(codes.code_generate)
+
+
+class LinkClickFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LinkClick
+
+    link = factory.SubFactory(TrackingLinkFactory)
+    clicked_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=2))
+    visitor = "0123456789abcdef"
+
+
+class SaleAttributionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SaleAttribution
+
+    sale = factory.SubFactory(SaleFactory)
+    method = "none"
+    computed_at = factory.LazyFunction(timezone.now)
+
+
+class FunnelStatFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FunnelStat
+
+    owner = factory.SubFactory(CreatorFactory)
+    scope = "topic"
+    key = factory.Sequence(lambda n: f"t:topic {n}")
+    topic = factory.Sequence(lambda n: f"Topic {n}")
+    computed_at = factory.LazyFunction(timezone.now)
+
+
 def owned_row(model, owner):
     """Make one row of ``model`` belonging to ``owner`` (used by isolation matrices)."""
     course = lambda: CourseFactory(owner=owner)  # noqa: E731
@@ -290,5 +330,9 @@ def owned_row(model, owner):
         WebhookDelivery: lambda: WebhookDeliveryFactory(
             endpoint=WebhookEndpointFactory(owner=owner)
         ),
+        TrackingLink: lambda: TrackingLinkFactory(video=VideoFactory(owner=owner)),
+        LinkClick: lambda: LinkClickFactory(link=TrackingLinkFactory(video=VideoFactory(owner=owner))),
+        SaleAttribution: lambda: SaleAttributionFactory(sale=SaleFactory(course=course())),
+        FunnelStat: lambda: FunnelStatFactory(owner=owner),
     }
     return makers[model]()

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "campaigns",
     "analytics",
     "webhooks",
+    "tracking",
 ]
 
 MIDDLEWARE = [
@@ -224,3 +225,10 @@ WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
 # Attempts after the first one, spaced by exponential backoff (capped).
 WEBHOOK_MAX_RETRIES = int(os.environ.get("WEBHOOK_MAX_RETRIES", "5"))
 WEBHOOK_RETRY_BACKOFF_MAX = int(os.environ.get("WEBHOOK_RETRY_BACKOFF_MAX", "600"))
+
+# --- Tracking links (/r/<code>) --------------------------------------------------------------
+# How long a code's target stays cached; edits made through CourseReel forget it at once, the
+# cache entry only bounds how long another process may serve the old sales page URL.
+TRACKING_TARGET_CACHE_SECONDS = int(os.environ.get("TRACKING_TARGET_CACHE_SECONDS", "60"))
+# Behind a proxy that sets X-Forwarded-For, hash the client's address instead of the proxy's.
+TRACKING_TRUST_FORWARDED_FOR = env_bool("TRACKING_TRUST_FORWARDED_FOR", False)

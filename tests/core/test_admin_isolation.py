@@ -156,6 +156,11 @@ def _mutate(form, data: dict) -> str:
         if isinstance(field, forms.IntegerField | forms.FloatField | forms.DecimalField):
             data[name] = str(Decimal(data[name]) + 1)
             return name
+    for name, field in form.fields.items():
+        if isinstance(field, forms.BooleanField) and not field.disabled:
+            if data.pop(name, None) is None:
+                data[name] = "on"
+            return name
     raise AssertionError(f"nothing editable in {form.__class__.__name__}")
 
 
@@ -498,10 +503,11 @@ def test_superuser_chooses_the_owner(client, superuser):
 def test_autocomplete_offers_only_own_rows(
     app_label, model_name, field_name, client, creator, other_creator, superuser
 ):
-    for owner in (creator, other_creator):
-        VideoFactory.create_batch(3, owner=owner)
     source = apps.get_model(app_label, model_name)
     target = source._meta.get_field(field_name).related_model
+    for owner in (creator, other_creator):
+        for _ in range(3):
+            owned_row(target, owner)
     url = reverse("admin:autocomplete")
     params = {"app_label": app_label, "model_name": model_name, "field_name": field_name}
 

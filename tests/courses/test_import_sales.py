@@ -175,7 +175,7 @@ def test_another_creators_course_and_video_cannot_be_named(creator, shop, write)
         ({"单价": "free"}, "单价", "not an amount"),
         ({"视频ID": "nope"}, "视频ID", "none of your videos"),
         ({"订单号": "x" * 81}, "订单号", "longer than 80"),
-        ({"推广码": "y" * 41}, "推广码", "longer than 40"),
+        ({"推广码": "y" * 301}, "推广码", "longer than 300"),
     ],
 )
 def test_each_refusal_names_row_and_column(creator, shop, write, change, column, fragment):

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from courses.models import Course, PriceTier, Sale
+from tracking.codes import code_normalize
 from videos.models import Platform, Video
 
 from .headers import (
@@ -235,7 +236,7 @@ def _sale_from_row(
     order_ref = cells.get(ORDER_REF, "")
     if len(order_ref) > ORDER_REF_MAX:
         fail(ORDER_REF, f"the order reference is longer than {ORDER_REF_MAX} characters")
-    tracking_code = cells.get(TRACKING_CODE, "")
+    tracking_code = code_normalize(cells.get(TRACKING_CODE, ""))
     if len(tracking_code) > TRACKING_CODE_MAX:
         fail(TRACKING_CODE, f"the tracking code is longer than {TRACKING_CODE_MAX} characters")
 
