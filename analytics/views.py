@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.utils.translation import gettext as _
 
 from core.htmx import render_page
+from tracking.selectors import posting_suggestions
 
 from .dashboard import PERIODS, TABLE_SORTS, dashboard_data
 
@@ -61,5 +62,6 @@ def dashboard(request):
         "periods": PERIODS,
         "sorts": TABLE_SORTS,
         "chart": _chart(data),
+        "suggestions": posting_suggestions(owner=request.user),
     }
     return render_page(request, "dashboard/page.html", "dashboard/_body.html", context)

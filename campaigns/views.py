@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.htmx import refuse, render_page, trigger, validation_message
+from core.htmx import refuse, render_page, trigger, validation_message, wants_fragment
+from tracking.selectors import campaign_tracking
 
 from . import selectors, services
 from .forms import CampaignForm, PostForm
@@ -67,6 +68,10 @@ def campaign_list_page(request):
 def planner_page(request, campaign_id: int):
     campaign = _campaign(request, campaign_id)
     context = {"planner": selectors.planner(campaign=campaign), "today": timezone.localdate()}
+    if not wants_fragment(request):
+        # Below the calendar, outside the fragment htmx refreshes after each edit.
+        context["campaign"] = campaign
+        context["tracking"] = campaign_tracking(owner=request.user, campaign_id=campaign.pk)
     return render_page(request, "campaigns/planner.html", "campaigns/_planner.html", context)
 
 

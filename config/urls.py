@@ -12,6 +12,7 @@ urlpatterns = [
     path("campaigns/", include("campaigns.urls")),
     path("videos/", include("videos.urls")),
     path("imports/", include("videos.import_urls")),
+    path("tracking/", include("tracking.urls")),
     path("settings/", include("core.settings_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -14,6 +14,8 @@ from django.utils import timezone
 from analytics.models import CreatorSettings, RecomputeRun
 from campaigns.models import Campaign, InteractionTactic, LiveSession, ScheduledPost
 from courses.models import CompetitorPrice, Course, Discount, Level, PriceTier, Sale
+from tracking import codes
+from tracking.models import FunnelStat, LinkClick, TrackingLink
 from videos.models import PipelineStatus, Platform, Video, VideoDailyStat
 
 from .services import creator_create
@@ -31,6 +33,12 @@ TOPICS = [
 AUDIENCES = ["应届生", "转行新人", "后端工程师", "测试工程师", "技术经理"]
 HASHTAGS = ["#程序员", "#编程", "#Python", "#Go语言", "#面试", "#系统设计", "#干货", "#职场"]
 TITLE_HOOKS = ["3 分钟讲透", "新手必看", "踩坑实录", "面试官视角", "一图看懂"]
+# Posting hours vary so "what to post next" has hours to compare.
+POST_HOURS = (8, 12, 18, 19, 21, 22)
+# Share of a day's viewers who click the link in the description; sales carry the code this
+# often (the rest: the creator named the video, or nothing and the last-click rule decides).
+CLICK_RATE = 0.002
+CODED_SHARE, NAMED_SHARE = 0.45, 0.6
 UNPUBLISHED_STATES = [
     PipelineStatus.IDEA,
     PipelineStatus.SCRIPT,
@@ -122,19 +130,23 @@ def demo_seed(*, username: str, password: str, variant: str = "demo", reset: boo
     specs = DEMO_COURSES if variant == "demo" else DEMO2_COURSES
     videos_per_course = 22 if variant == "demo" else 6
     rng = np.random.default_rng(20261128 if variant == "demo" else 7)
+    # Clicks draw from their own stream so the rest of the data stays as it always was.
+    click_rng = np.random.default_rng(11 if variant == "demo" else 12)
     today = timezone.localdate()
     platforms = list(Platform.objects.order_by("id"))
     with transaction.atomic():
         courses = [_seed_course(user, spec, today, platforms, rng) for spec in specs]
         for course, spec in zip(courses, specs, strict=True):
             videos = _seed_videos(user, course, spec, today, platforms, rng, videos_per_course)
-            _seed_sales(course, spec, today, platforms, videos, rng)
+            links = _seed_links(user, videos, click_rng)
+            _seed_sales(course, spec, today, platforms, videos, links, rng)
         upcoming = (
             next(c for c, s in zip(courses, specs, strict=True) if s.launch_offset_days > 0)
             if any(s.launch_offset_days > 0 for s in specs)
             else courses[0]
         )
-        _seed_campaign(user, upcoming, today, platforms, variant)
+        campaign = _seed_campaign(user, upcoming, today, platforms, variant)
+        _seed_post_links(user, campaign, today, click_rng)
     return {"created": True, "username": username}
 
 
@@ -147,6 +159,8 @@ def demo_clear(*, owner) -> None:
         Video.objects.owned_by(owner).delete()
         Course.objects.owned_by(owner).delete()
         CreatorSettings.objects.owned_by(owner).delete()
+        TrackingLink.objects.owned_by(owner).delete()
+        FunnelStat.objects.owned_by(owner).delete()
         RecomputeRun.objects.owned_by(owner).exclude(status=RecomputeRun.Status.RUNNING).delete()
 
 
@@ -238,7 +252,11 @@ def _seed_videos(user, course, spec, today, platforms, rng, count) -> list[Video
             script_body=f"用一个真实例子讲清楚{topic}的关键步骤。",
             script_closing="完整代码在课程里，评论区领取资料。",
             status=state,
-            published_at=_aware(today - timedelta(days=age), 19, 30) if published else None,
+            published_at=_aware(
+                today - timedelta(days=age), POST_HOURS[(i // 3) % len(POST_HOURS)], 30
+            )
+            if published
+            else None,
             scheduled_at=_aware(today + timedelta(days=2 + i % 5), 19, 30)
             if state == PipelineStatus.SCHEDULED
             else None,
@@ -282,7 +300,50 @@ def _seed_videos(user, course, spec, today, platforms, rng, count) -> list[Video
     return videos
 
 
-def _seed_sales(course, spec, today, platforms, videos, rng) -> None:
+def _new_link(owner, **target) -> TrackingLink:
+    return TrackingLink(owner=owner, code=codes.code_generate(), **target)
+
+
+def _seed_clicks(link_days: list[tuple[TrackingLink, date, int]], rng) -> None:
+    """``views`` viewers on a day; about CLICK_RATE of them click, at some time that day."""
+    clicks = []
+    for link, day, views in link_days:
+        for _ in range(int(rng.binomial(views, CLICK_RATE))):
+            at = _aware(day, int(rng.integers(0, 24)), int(rng.integers(0, 60)))
+            clicks.append(
+                LinkClick(link=link, clicked_at=at, visitor=f"{rng.integers(2**63):016x}")
+            )
+    LinkClick.objects.bulk_create(clicks, batch_size=5000)
+
+
+def _seed_links(user, videos, rng) -> dict[int, TrackingLink]:
+    """A tracking link on every published video, clicked in proportion to its daily views."""
+    published = [v for v in videos if v.status == PipelineStatus.PUBLISHED]
+    links = TrackingLink.objects.bulk_create(_new_link(user, video=v) for v in published)
+    by_video = {link.video_id: link for link in links}
+    views = VideoDailyStat.objects.filter(video__in=published).values_list(
+        "video_id", "date", "views"
+    )
+    _seed_clicks([(by_video[video_id], day, n) for video_id, day, n in views], rng)
+    return by_video
+
+
+def _seed_post_links(user, campaign, today, rng) -> None:
+    """Links on the campaign's posts; the posts already out have drawn clicks."""
+    posts = list(campaign.posts.all())
+    links = TrackingLink.objects.bulk_create(_new_link(user, post=p) for p in posts)
+    _seed_clicks(
+        [
+            (link, day, 3000)
+            for link, post in zip(links, posts, strict=True)
+            for day in [timezone.localdate(post.planned_at)]
+            if day < today
+        ],
+        rng,
+    )
+
+
+def _seed_sales(course, spec, today, platforms, videos, links, rng) -> None:
     """Sales that jump at launch and flatten: a saturating curve with Poisson noise."""
     if spec.launch_offset_days > 0:
         return
@@ -297,18 +358,23 @@ def _seed_sales(course, spec, today, platforms, videos, rng) -> None:
             tier = tiers[0] if rng.random() < 0.7 else tiers[-1]
             video = published[int(rng.integers(len(published)))] if published else None
             price = tier.list_price * (Decimal("0.8") if rng.random() < 0.2 else 1)
+            credit = rng.random()
+            link = links.get(video.pk) if video else None
             sales.append(
                 Sale(
                     course=course,
                     tier=tier,
                     platform=video.platform if video else platforms[0],
-                    source_video=video if rng.random() < 0.6 else None,
+                    tracking_code=link.code if link and credit < CODED_SHARE else "",
+                    source_video=video if CODED_SHARE <= credit < NAMED_SHARE else None,
                     quantity=1,
                     unit_price=price.quantize(Decimal("0.01")),
                     sold_at=_aware(day, int(rng.integers(8, 24)), int(rng.integers(0, 60))),
                     order_ref=f"{course.slug[:4].upper()}-{day:%Y%m%d}-{n:03d}",
                 )
             )
+    if sales:  # a shop coupon typed where the tracking code goes: shown as an unknown code
+        sales[0].tracking_code, sales[0].source_video = "SHOP10", None
     Sale.objects.bulk_create(sales, batch_size=2000)
 
 

@@ -20,9 +20,15 @@ def render_page(
 ) -> HttpResponse:
     """The whole page, or only ``partial`` when htmx asks for the fragment (not a boost, not
     a history restore after Back, which needs the whole page)."""
+    return render(
+        request, partial if wants_fragment(request) else template, context, status=status
+    )
+
+
+def wants_fragment(request: HttpRequest) -> bool:
+    """htmx asked for the fragment: not a boost, not a history restore after Back."""
     htmx = getattr(request, "htmx", None)
-    fragment = htmx and not htmx.boosted and not htmx.history_restore_request
-    return render(request, partial if fragment else template, context, status=status)
+    return bool(htmx and not htmx.boosted and not htmx.history_restore_request)
 
 
 def add_trigger(

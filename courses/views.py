@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from analytics import selectors as analytics_selectors
 from core.htmx import render_page
+from tracking.selectors import course_funnel
 
 from . import selectors
 from .models import Course
@@ -98,5 +99,6 @@ def course_detail_page(request, course_id: int):
         "revenue": revenue,
         "forecast_chart": _forecast_chart(page, forecast),
         "last_run": analytics_selectors.last_recompute(owner=request.user),
+        "funnel": course_funnel(owner=request.user, course_id=course_id),
     }
     return render_page(request, "courses/detail.html", "courses/_ranking.html", context)

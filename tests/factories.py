@@ -19,9 +19,9 @@ from analytics.models import (
 from campaigns.models import Campaign, InteractionTactic, LiveSession, ScheduledPost
 from core.services import creator_create
 from courses.models import CompetitorPrice, Course, Discount, Level, PriceTier, Sale
-from videos.models import ImportJob, PipelineStatus, Platform, Video, VideoDailyStat
 from tracking import codes
 from tracking.models import FunnelStat, LinkClick, SaleAttribution, TrackingLink
+from videos.models import ImportJob, PipelineStatus, Platform, Video, VideoDailyStat
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 
 
@@ -331,7 +331,9 @@ def owned_row(model, owner):
             endpoint=WebhookEndpointFactory(owner=owner)
         ),
         TrackingLink: lambda: TrackingLinkFactory(video=VideoFactory(owner=owner)),
-        LinkClick: lambda: LinkClickFactory(link=TrackingLinkFactory(video=VideoFactory(owner=owner))),
+        LinkClick: lambda: LinkClickFactory(
+            link=TrackingLinkFactory(video=VideoFactory(owner=owner))
+        ),
         SaleAttribution: lambda: SaleAttributionFactory(sale=SaleFactory(course=course())),
         FunnelStat: lambda: FunnelStatFactory(owner=owner),
     }

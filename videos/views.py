@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from analytics.models import MetricWindow
 from core.htmx import add_trigger, refuse, render_page, trigger
 from courses.selectors import course_list
+from tracking.selectors import video_tracking
 
 from .forms import BoardFilterForm, VideoCreateForm, VideoForm
 from .models import Video
@@ -186,7 +187,7 @@ def _chart_spec(series: DailySeries) -> dict:
     }
 
 
-def _detail_context(video: Video, form: VideoForm) -> dict:
+def _detail_context(video: Video, form: VideoForm, *, owner) -> dict:
     series = video_daily_series(video=video)
     stored = {metric.window: metric for metric in video.metrics.all()}
     return {
@@ -203,6 +204,7 @@ def _detail_context(video: Video, form: VideoForm) -> dict:
             str(label) for value, label in MetricWindow.choices if value not in stored
         ],
         "computed_at": max((m.computed_at for m in stored.values()), default=None),
+        "tracking": video_tracking(owner=owner, video_id=video.pk),
     }
 
 
@@ -219,7 +221,9 @@ def video_detail_page(request: HttpRequest, video_id: int) -> HttpResponse:
     except Video.DoesNotExist as missing:
         raise Http404 from missing
     if request.method == "GET":
-        return render(request, DETAIL, _detail_context(video, VideoForm(instance=video)))
+        return render(
+            request, DETAIL, _detail_context(video, VideoForm(instance=video), owner=request.user)
+        )
 
     # The form validates a copy: the service compares the stored values with the new ones.
     form = VideoForm(request.POST, instance=copy.copy(video))
@@ -238,4 +242,4 @@ def video_detail_page(request: HttpRequest, video_id: int) -> HttpResponse:
     if request.htmx:
         response = render(request, FORM_PARTIAL, {"form": form, "video": video})
         return add_trigger(response, message=_("Please correct the marked fields."), level="error")
-    return render(request, DETAIL, _detail_context(video, form))
+    return render(request, DETAIL, _detail_context(video, form, owner=request.user))

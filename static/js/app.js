@@ -14,6 +14,25 @@
   }
   window.courseReelToast = toast;
 
+  // <button data-copy="#field" data-copied="…">: copy the field's value (API token, link).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) return;
+    var field = document.querySelector(button.dataset.copy);
+    if (!field) return;
+    field.select();
+    var done = function () { toast(button.dataset.copied || "Copied", "success"); };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(done, function () {
+        document.execCommand("copy");
+        done();
+      });
+    } else {
+      document.execCommand("copy");
+      done();
+    }
+  });
+
   document.addEventListener("showMessage", function (event) {
     var detail = event.detail || {};
     toast(detail.text || detail.value, detail.level);

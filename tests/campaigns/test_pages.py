@@ -194,6 +194,24 @@ def test_planner_query_count_is_fixed(
         assert planner.gaps == len(cells)
 
 
+@pytest.mark.parametrize("posts_per_cell", [0, 4])
+def test_full_planner_page_query_count_is_fixed(
+    creator_client, creator, campaign, posts_per_cell, django_assert_num_queries
+):
+    """The whole page adds the tracking section: phase funnel, post links, posts without one."""
+    from tracking import funnel, services
+
+    _fill(campaign, posts_per_cell)
+    services.links_for_campaign(owner=creator, campaign=campaign)
+    funnel.funnel_recompute(owner_ids=[creator.pk], today=timezone.localdate(), now=timezone.now())
+    with django_assert_num_queries(10):
+        response = creator_client.get(f"/campaigns/{campaign.id}/")
+    assert response.status_code == 200
+    tracking = response.context["tracking"]
+    assert len(tracking.links) == 2 * len(campaign.days) * posts_per_cell
+    assert [row.phase for row in tracking.phases] == ["prelaunch", "launch", "followup"]
+
+
 def test_list_query_count_is_fixed(creator_client, creator, django_assert_max_num_queries):
     for _ in range(5):
         CampaignFactory(owner=creator).platforms.set([platform("douyin")])

@@ -10,9 +10,13 @@ from tests.factories import (
     CompetitorPriceFactory,
     CourseFactory,
     DiscountFactory,
+    LinkClickFactory,
     PriceTierFactory,
     SaleFactory,
+    TrackingLinkFactory,
+    VideoFactory,
 )
+from tracking import funnel
 
 pytestmark = pytest.mark.django_db
 
@@ -76,10 +80,15 @@ def test_ranking_sorts_through_htmx_fragment(creator_client, creator):
 def test_course_page_query_count_is_fixed(creator_client, creator, size, django_assert_num_queries):
     course = _course(creator, tiers=size, competitors=size, sales=size * 3)
     engine.recompute(owner_ids=[creator.id])
+    for video in VideoFactory.create_batch(size, owner=creator, course=course):
+        LinkClickFactory.create_batch(2, link=TrackingLinkFactory(video=video))
+    funnel.funnel_recompute(owner_ids=[creator.id], today=timezone.localdate(), now=timezone.now())
     # session, user, course, tiers, discounts, competitors, sales by day, rankings,
-    # forecast, points, last recompute
-    with django_assert_num_queries(11):
-        assert creator_client.get(f"/courses/{course.id}/").status_code == 200
+    # forecast, points, last recompute, funnel: total, top videos, platforms, attributions
+    with django_assert_num_queries(15):
+        response = creator_client.get(f"/courses/{course.id}/")
+    assert response.status_code == 200
+    assert response.context["funnel"].total.clicks == 2 * size
 
 
 @pytest.mark.parametrize("size", [1, 6])

@@ -14,10 +14,13 @@ from analytics.models import CreatorSettings
 from tests.factories import (
     CourseFactory,
     EngagementMetricFactory,
+    LinkClickFactory,
+    TrackingLinkFactory,
     VideoDailyStatFactory,
     VideoFactory,
     platform,
 )
+from tracking import funnel
 from videos.models import PipelineStatus, Video
 from videos.selectors import COLUMN_LIMIT
 
@@ -488,10 +491,15 @@ def test_video_page_query_count_is_fixed(creator_client, creator, django_assert_
         VideoDailyStatFactory(video=video, date=start + timedelta(days=offset))
     for window in ("lifetime", "7d", "28d"):
         EngagementMetricFactory(video=video, window=window)
+    link = TrackingLinkFactory(video=video)
+    LinkClickFactory.create_batch(size, link=link)
+    funnel.funnel_recompute(owner_ids=[creator.pk], today=start, now=timezone.now())
     # session + user + video (platform, course joined) + metrics + daily series
-    with django_assert_num_queries(5):
+    # + tracking link with its click count + funnel row
+    with django_assert_num_queries(7):
         response = creator_client.get(detail_url(video))
     assert response.status_code == 200
+    assert response.context["tracking"].link.click_count == size
 
 
 def test_editing_the_script_saves_and_toasts(creator_client, creator):
