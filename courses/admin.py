@@ -120,9 +120,28 @@ class CompetitorPriceAdmin(OwnedModelAdmin):
 
 @admin.register(Sale)
 class SaleAdmin(OwnedModelAdmin):
-    list_display = ("sold_at", "course", "tier", "platform", "quantity", "unit_price", "order_ref")
-    list_filter = ("platform",)
+    list_display = (
+        "sold_at",
+        "course",
+        "tier",
+        "platform",
+        "quantity",
+        "unit_price",
+        "order_ref",
+        "credited_to",
+    )
+    list_filter = ("platform", "attribution__method")
     search_fields = ("order_ref", "tracking_code", "course__title")
-    list_select_related = ("course", "tier__course", "platform")
+    list_select_related = ("course", "tier__course", "platform", "attribution__video")
     date_hierarchy = "sold_at"
     autocomplete_fields = ("source_video",)
+    readonly_fields = ("credited_to",)
+
+    @admin.display(description=_("credited to"), ordering="attribution__method")
+    def credited_to(self, obj):
+        """Which video the recompute credited the sale to, and by which rule."""
+        attribution = getattr(obj, "attribution", None) if obj and obj.pk else None
+        if attribution is None:
+            return _("Not computed yet.")
+        video = attribution.video.title if attribution.video_id else "—"
+        return f"{video} ({attribution.get_method_display()})"
