@@ -105,9 +105,12 @@ class PlatformRankingSerializer(serializers.ModelSerializer):
 class CreatorSettingsSerializer(serializers.ModelSerializer):
     class Meta:
         model = CreatorSettings
-        fields = ["owner", *CreatorSettings.WEIGHT_FIELDS]
+        fields = ["owner", *CreatorSettings.SETTING_FIELDS]
         read_only_fields = ["owner"]
-        extra_kwargs = {name: {"min_value": 0} for name in CreatorSettings.WEIGHT_FIELDS}
+        extra_kwargs = {
+            **{name: {"min_value": 0} for name in CreatorSettings.WEIGHT_FIELDS},
+            "attribution_window_days": {"min_value": 1, "max_value": 90},
+        }
 
 
 class RecomputeRunSerializer(serializers.ModelSerializer):

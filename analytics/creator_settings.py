@@ -44,13 +44,15 @@ def _all_zero_errors(settings: CreatorSettings) -> dict[str, str]:
 
 @transaction.atomic
 def creator_settings_update(*, settings: CreatorSettings, data: dict[str, Any]) -> bool:
-    """Apply new weights; True when something changed (and a recompute was enqueued).
+    """Apply new weights and the attribution window; True when something changed (and a
+    recompute was enqueued).
 
-    Raises ValidationError keyed by field for a negative weight or an all-zero group.
+    Raises ValidationError keyed by field for a negative weight, an all-zero group or a window
+    outside 1–90 days.
     """
     changes = {
-        name: float(data[name])
-        for name in CreatorSettings.WEIGHT_FIELDS
+        name: CreatorSettings._meta.get_field(name).to_python(data[name])
+        for name in CreatorSettings.SETTING_FIELDS
         if name in data and data[name] is not None and getattr(settings, name) != data[name]
     }
     for name, value in changes.items():

@@ -58,6 +58,8 @@ class CreatorSettings(models.Model):
         "rank_weight_traffic",
         "rank_weight_commission",
     )
+    # Everything a creator sets on the settings page and through the API.
+    SETTING_FIELDS = (*WEIGHT_FIELDS, "attribution_window_days")
 
     class Meta:
         verbose_name = _("creator settings")

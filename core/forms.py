@@ -12,7 +12,8 @@ WEIGHT_WIDGET = forms.NumberInput(attrs={"min": 0, "step": "any", "inputmode": "
 
 
 class CreatorSettingsForm(forms.ModelForm):
-    """The eight weights; negatives are refused by the model, all-zero groups by the service."""
+    """The eight weights and the attribution window; negatives are refused by the model,
+    all-zero groups by the service."""
 
     GROUPS = (
         (
@@ -27,12 +28,16 @@ class CreatorSettingsForm(forms.ModelForm):
             _("Platform ranking: audience match, traffic scale, commission"),
             WEIGHT_GROUPS["ranking"],
         ),
+        (_("Which video sold it"), ("attribution_window_days",)),
     )
 
     class Meta:
         model = CreatorSettings
-        fields = CreatorSettings.WEIGHT_FIELDS
-        widgets = dict.fromkeys(CreatorSettings.WEIGHT_FIELDS, WEIGHT_WIDGET)
+        fields = CreatorSettings.SETTING_FIELDS
+        widgets = {
+            **dict.fromkeys(CreatorSettings.WEIGHT_FIELDS, WEIGHT_WIDGET),
+            "attribution_window_days": forms.NumberInput(attrs={"min": 1, "max": 90}),
+        }
 
     def fieldsets(self) -> list[tuple[str, list[forms.BoundField]]]:
         """Bound fields grouped as the formulas use them, for the template."""

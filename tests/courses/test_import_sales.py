@@ -253,3 +253,17 @@ def test_command_exit_codes(creator, shop, write):
     assert excinfo.value.returncode == 1
     assert 'row 2, column "数量"' in str(excinfo.value)
     assert Sale.objects.count() == 1
+
+
+def test_tracking_links_in_the_file_are_stored_as_their_code(creator, shop, write):
+    """Shops export the landing URL or the /r/ link; the sale keeps the code it names."""
+    rows = [
+        order(订单号="A-1", 推广码="https://coursereel.example.com/r/K7M3XPQ"),
+        order(订单号="A-2", 推广码="https://shop.example.com/p?utm_source=douyin&utm_content=k7m3xpq"),
+        order(订单号="A-3", 推广码="k7m-3xpq"),
+        order(订单号="A-4", 推广码="LIVE01"),
+    ]
+    result = sales_import_file(owner=creator, path=write(table(rows)))
+    assert result.ok, result.errors
+    codes = dict(Sale.objects.values_list("order_ref", "tracking_code"))
+    assert codes == {"A-1": "k7m3xpq", "A-2": "k7m3xpq", "A-3": "k7m3xpq", "A-4": "LIVE01"}

@@ -86,6 +86,7 @@ WEIGHTS = {
     "rank_weight_audience": "0.5",
     "rank_weight_traffic": "0.25",
     "rank_weight_commission": "0.25",
+    "attribution_window_days": "10",
 }
 
 
@@ -668,6 +669,15 @@ def test_settings_without_javascript_redirects(creator_client, creator, monkeypa
     response = creator_client.post("/settings/", WEIGHTS, follow=True)
     assert response.redirect_chain == [("/settings/", 302)]
     assert "Weights saved." in response.content.decode()
+
+
+def test_settings_set_the_attribution_window(creator_client, creator, monkeypatch):
+    monkeypatch.setattr("analytics.creator_settings.metrics_recompute_enqueue", lambda **kw: None)
+    response = creator_client.post("/settings/", {**WEIGHTS, "attribution_window_days": "91"})
+    assert response.status_code == 200
+    assert "attribution_window_days" in response.context["form"].errors
+    creator_client.post("/settings/", WEIGHTS)
+    assert CreatorSettings.objects.get(owner=creator).attribution_window_days == 10
 
 
 def test_create_token_shows_the_key_once_and_replaces_the_old_one(creator_client, creator):
