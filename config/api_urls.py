@@ -7,6 +7,7 @@ from analytics import api as analytics_api
 from campaigns import api as campaigns_api
 from core.token_api import ApiTokenView
 from courses import api as courses_api
+from tracking import api as tracking_api
 from videos import api as videos_api
 from webhooks import api as webhooks_api
 
@@ -34,6 +35,8 @@ router.register(
     "platform-rankings", analytics_api.PlatformRankingViewSet, basename="platformranking"
 )
 router.register("recompute-runs", analytics_api.RecomputeRunViewSet, basename="recomputerun")
+router.register("tracking-links", tracking_api.TrackingLinkViewSet, basename="trackinglink")
+router.register("funnel", tracking_api.FunnelStatViewSet, basename="funnelstat")
 router.register(
     "webhook-endpoints", webhooks_api.WebhookEndpointViewSet, basename="webhookendpoint"
 )

@@ -22,6 +22,7 @@ from core.api import (
     OwnedViewSetMixin,
     rows_validate,
 )
+from tracking.api import SaleAttributionSerializer
 from tracking.codes import code_normalize
 
 from . import selectors, services
@@ -130,9 +131,15 @@ class TrackingCodeMixin:
 
 
 class SaleSerializer(TrackingCodeMixin, OwnedModelSerializer):
+    attribution = SaleAttributionSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="Which video the sale is credited to; null until the next recompute.",
+    )
+
     class Meta:
         model = Sale
-        fields = SALE_FIELDS
+        fields = [*SALE_FIELDS, "attribution"]
         read_only_fields = ["id"]
         extra_kwargs = {"quantity": {"min_value": 1}, "unit_price": {"min_value": 0}}
 
@@ -314,7 +321,7 @@ class SaleViewSet(
     """Sales are recorded (one, or thousands at once) and read; a wrong one is deleted and
     recorded again. Each recording sends ``sale.recorded`` to the creator's webhooks."""
 
-    queryset = Sale.objects.all()
+    queryset = Sale.objects.select_related("attribution__link")
     serializer_class = SaleSerializer
     filterset_class = SaleFilter
     ordering_fields = ["sold_at", "unit_price", "quantity"]

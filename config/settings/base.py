@@ -194,6 +194,8 @@ SPECTACULAR_SETTINGS = {
         "ImportModeEnum": "videos.models.ImportJob.Mode",
         "DiscountKindEnum": "courses.models.Discount.Kind",
         "TacticKindEnum": "campaigns.models.InteractionTactic.Kind",
+        "AttributionMethodEnum": "tracking.models.AttributionMethod",
+        "FunnelScopeEnum": "tracking.models.FunnelScope",
     },
 }
 

@@ -16,17 +16,22 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from analytics.models import SalesForecast
-from campaigns.models import Campaign
+from campaigns.models import Campaign, ScheduledPost
 from courses.models import Course, PriceTier, Sale
 from tests.factories import (
     CampaignFactory,
     CourseFactory,
     ForecastPointFactory,
+    LinkClickFactory,
     PriceTierFactory,
+    SaleAttributionFactory,
+    ScheduledPostFactory,
+    TrackingLinkFactory,
     VideoFactory,
     owned_row,
     platform,
 )
+from tracking.models import AttributionMethod, TrackingLink
 from videos.models import ImportJob, Platform, Video, VideoDailyStat
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 
@@ -72,15 +77,32 @@ def api_row(model, owner):
     return owned_row(model, owner)
 
 
+def post_link(owner) -> TrackingLink:
+    post = ScheduledPostFactory(campaign=CampaignFactory(owner=owner))
+    return TrackingLinkFactory(video=None, post=post, owner=owner)
+
+
 def list_row(model, owner):
     """A row for the list query-count pins, with its nested rows filled in (points of a
-    forecast, platforms of a campaign) so a missing prefetch shows up as extra queries."""
-    row = api_row(model, owner)
+    forecast, platforms of a campaign, clicks of a link, a sale's attribution) so a missing
+    prefetch or annotation shows up as extra queries."""
+    if model is TrackingLink and next(_serial) % 2:
+        row = post_link(owner)  # every other link is a campaign post's
+    else:
+        row = api_row(model, owner)
     if model is SalesForecast:
         ForecastPointFactory(forecast=row)
         ForecastPointFactory(forecast=row)
     if model is Campaign:
         row.platforms.add(platform("douyin"), platform("bilibili"))
+    if model is TrackingLink:
+        LinkClickFactory(link=row)
+        LinkClickFactory(link=row)
+    if model is Sale and next(_serial) % 2:  # every other sale has been attributed
+        link = TrackingLinkFactory(video=VideoFactory(owner=owner, course=row.course))
+        SaleAttributionFactory(
+            sale=row, method=AttributionMethod.CODE, link=link, video=link.video, click_at=_now()
+        )
     return row
 
 
@@ -239,6 +261,9 @@ CREATE_RECIPES: dict[str, Recipe] = {
     "/api/v1/interaction-tactics/": Recipe(
         lambda o: {"campaign": _campaign(o).pk, "kind": "hashtag", "text": "#python"},
         {"campaign": Campaign},
+    ),
+    "/api/v1/tracking-links/": Recipe(
+        lambda o: {"video": _video(o).pk}, {"video": Video, "post": ScheduledPost}
     ),
     "/api/v1/webhook-endpoints/": Recipe(
         lambda o: {"url": "https://example.com/hook", "events": ["sale.recorded"]}

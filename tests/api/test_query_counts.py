@@ -23,6 +23,7 @@ EXPECTED_QUERIES = {
     "/api/v1/discounts/": TOKEN + COUNT + PAGE,
     "/api/v1/engagement-metrics/": TOKEN + COUNT + PAGE,
     "/api/v1/forecasts/": TOKEN + COUNT + PAGE + 1,  # + points
+    "/api/v1/funnel/": TOKEN + COUNT + PAGE,
     "/api/v1/import-jobs/": TOKEN + COUNT + PAGE,
     "/api/v1/interaction-tactics/": TOKEN + COUNT + PAGE,
     "/api/v1/live-sessions/": TOKEN + COUNT + PAGE,
@@ -30,8 +31,9 @@ EXPECTED_QUERIES = {
     "/api/v1/platforms/": TOKEN + COUNT + PAGE,
     "/api/v1/price-tiers/": TOKEN + COUNT + PAGE,
     "/api/v1/recompute-runs/": TOKEN + COUNT + PAGE,
-    "/api/v1/sales/": TOKEN + COUNT + PAGE,
+    "/api/v1/sales/": TOKEN + COUNT + PAGE,  # attribution and its link joined
     "/api/v1/scheduled-posts/": TOKEN + COUNT + PAGE,  # campaign joined (for the phase)
+    "/api/v1/tracking-links/": TOKEN + COUNT + PAGE,  # clicks counted, post and video joined
     "/api/v1/videos/": TOKEN + COUNT + PAGE,  # lifetime metrics joined
     "/api/v1/webhook-deliveries/": TOKEN + COUNT + PAGE,
     "/api/v1/webhook-endpoints/": TOKEN + COUNT + PAGE,

@@ -29,15 +29,20 @@ from tests.factories import (
     DiscountFactory,
     EngagementMetricFactory,
     ForecastPointFactory,
+    FunnelStatFactory,
+    LinkClickFactory,
     PlatformRankingFactory,
     PriceTierFactory,
+    SaleAttributionFactory,
     SaleFactory,
     SalesForecastFactory,
     ScheduledPostFactory,
+    TrackingLinkFactory,
     VideoDailyStatFactory,
     VideoFactory,
     platform,
 )
+from tracking.models import AttributionMethod
 
 from .makers import import_job, webhook_endpoint
 
@@ -58,8 +63,12 @@ def seed(owner) -> None:
     course: Course = CourseFactory(owner=owner, audience_tags=["developers"])
     tier = PriceTierFactory(course=course)
     DiscountFactory(course=course, tier=tier)
-    SaleFactory(course=course, tier=tier)
+    sale = SaleFactory(course=course, tier=tier)
     video = VideoFactory(owner=owner, course=course)
+    link = TrackingLinkFactory(video=video)
+    LinkClickFactory(link=link)
+    SaleAttributionFactory(sale=sale, method=AttributionMethod.CODE, link=link, video=video)
+    FunnelStatFactory(owner=owner)
     VideoDailyStatFactory(video=video)
     EngagementMetricFactory(video=video)
     forecast: SalesForecast = SalesForecastFactory(course=course)
@@ -67,7 +76,9 @@ def seed(owner) -> None:
     PlatformRankingFactory(course=course)
     campaign: Campaign = CampaignFactory(owner=owner, course=course)
     campaign.platforms.add(platform())
-    ScheduledPostFactory(campaign=campaign, video=video)
+    post = ScheduledPostFactory(campaign=campaign, video=video)
+    TrackingLinkFactory(video=None, post=post, owner=owner)
+    ScheduledPostFactory(campaign=campaign, video=video)  # without a link yet
     webhook_endpoint(owner)
     import_job(owner)
 
