@@ -55,7 +55,9 @@ def _sale_payload(sales: Sequence[Sale]) -> dict[str, Any]:
 
 @transaction.atomic
 def sale_record(*, owner, data: dict[str, Any]) -> Sale:
-    """Record one sale of the creator's course and tell their webhooks (sale.recorded)."""
+    """Record one sale of the creator's course, tell their webhooks (sale.recorded) and
+    recompute the creator's figures after the commit."""
+    from analytics.services import metrics_recompute_enqueue
     from webhooks.models import Event
     from webhooks.services import webhook_event_emit
 
@@ -64,6 +66,8 @@ def sale_record(*, owner, data: dict[str, Any]) -> Sale:
         raise ValidationError({"course": "Choose one of your own courses."})
     sale = instance_create(model=Sale, data=data)
     webhook_event_emit(owner_id=owner.pk, event=Event.SALE_RECORDED, payload=_sale_payload([sale]))
+    # Forecasts and the funnel (which video sold it) include the sale after the recompute.
+    metrics_recompute_enqueue(owner_id=owner.pk, trigger="api")
     return sale
 
 
@@ -78,6 +82,7 @@ def sales_record_bulk(*, owner, rows: Sequence[dict[str, Any]]) -> list[Sale]:
     whatever the batch size: one per related model, one for stored order references, the
     inserts in batches.
     """
+    from analytics.services import metrics_recompute_enqueue
     from webhooks.models import Event
     from webhooks.services import webhook_event_emit
 
@@ -98,6 +103,7 @@ def sales_record_bulk(*, owner, rows: Sequence[dict[str, Any]]) -> list[Sale]:
             webhook_event_emit(
                 owner_id=owner.pk, event=Event.SALE_RECORDED, payload=_sale_payload(created)
             )
+            metrics_recompute_enqueue(owner_id=owner.pk, trigger="api")
     except IntegrityError:
         raise ValidationError(
             "A sale with one of these order references was recorded meanwhile; nothing was written."

@@ -307,14 +307,13 @@ def _rows(owner_ids, videos, events, links, sales) -> list[dict]:
     rows: list[dict] = []
     video_events = events.dropna(subset=["video_id"]).astype({"video_id": np.int64})
     per_video = _combine(videos, video_events, ["owner_id", "video_id"])
-    info = videos.set_index("video_id")
-    for row in per_video.itertuples(index=False):
-        if row.video_id not in info.index:
-            continue
-        video = info.loc[row.video_id]
+    placed = per_video.merge(
+        videos[["video_id", "course_id", "platform_id"]], on="video_id", how="inner"
+    )
+    for row in placed.itertuples(index=False):
         rows.append(
-            _row(row, FunnelScope.VIDEO, f"v{row.video_id}", video_id=row.video_id,
-                 course_id=_id(video["course_id"]), platform_id=_id(video["platform_id"]))
+            _row(row, FunnelScope.VIDEO, f"v{int(row.video_id)}", video_id=row.video_id,
+                 course_id=row.course_id, platform_id=row.platform_id)
         )  # fmt: skip
 
     course_views = videos.dropna(subset=["course_id"])

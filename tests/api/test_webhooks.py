@@ -108,7 +108,7 @@ def test_a_recorded_sale_is_delivered_signed(
             format="json",
         )
     assert response.status_code == 201
-    assert len(callbacks) == 1  # sending waits for the commit
+    assert len(callbacks) == 2  # sending (and the recompute) wait for the commit
     delivery = WebhookDelivery.objects.get()
     assert delivery.endpoint == endpoint
     assert delivery.status == WebhookDelivery.Status.PENDING

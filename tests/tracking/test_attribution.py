@@ -180,3 +180,26 @@ def test_rerun_is_stable_and_follows_changes(creator, course, links):
     recompute(creator)
     assert attribution_of(sale).method == "code"
     assert SaleAttribution.objects.count() == 1
+
+
+def test_a_sale_recorded_through_the_api_recomputes_after_commit(
+    creator, course, links, monkeypatch, django_capture_on_commit_callbacks
+):
+    from analytics import tasks
+    from courses.services import sale_record
+
+    sent = []
+    monkeypatch.setattr(tasks.recompute_owner_metrics, "delay", lambda *args: sent.append(args))
+    with django_capture_on_commit_callbacks(execute=True):
+        sale = sale_record(
+            owner=creator,
+            data={
+                "course": course,
+                "quantity": 1,
+                "unit_price": 99,
+                "sold_at": NOW,
+                "tracking_code": f"https://x.example/r/{codes.printable(links[0].code)}",
+            },
+        )
+    assert sale.tracking_code == links[0].code
+    assert sent == [(creator.pk, "api")]
