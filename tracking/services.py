@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -83,6 +84,8 @@ def link_for_post(*, owner, post: ScheduledPost) -> TrackingLink:
     """The campaign post's tracking link (carries the post's platform and campaign)."""
     if post.campaign.owner_id != owner.pk:
         raise ValidationError({"post": _("Choose one of your own campaign posts.")})
+    if post.is_suggestion:
+        raise ValidationError({"post": _("Accept the suggested post before giving it a link.")})
     link = TrackingLink.objects.filter(post=post).first()
     return link or _link_create(owner=owner, post=post)
 
@@ -159,9 +162,54 @@ def link_resolve(code: str) -> Target | None:
     return target
 
 
+_CLICKED_AT = LinkClick._meta.get_field("clicked_at")
+
+
 def click_record(*, link_id: int, visitor: str, at: datetime | None = None) -> None:
-    """Count one click: one INSERT, nothing else."""
-    LinkClick.objects.create(link_id=link_id, clicked_at=at or timezone.now(), visitor=visitor)
+    """Count one click: one INSERT, nothing else, committed before the redirect answers.
+
+    Raw SQL rather than ``LinkClick.objects.create``: the model instance, save signals and
+    ``RETURNING id`` doubled the INSERT's CPU time in the redirect (about 220 against 110 µs)
+    and nothing uses them (no receiver listens to LinkClick saves).
+
+    On PostgreSQL, when the click is its own transaction (autocommit, as in the redirect), the
+    INSERT also calls ``set_config('synchronous_commit', 'off', true)``: the one-statement form
+    of ``SET LOCAL synchronous_commit TO OFF`` in a transaction around the INSERT, without the
+    three extra round trips of BEGIN / SET LOCAL / COMMIT. The commit then returns without
+    waiting for its WAL record to reach the disk (the WAL writer flushes it within
+    ``wal_writer_delay``, 200 ms by default), so a click no longer waits for an fsync. The trade:
+    if the database server crashes or its machine loses power, the clicks committed in that
+    last fraction of a second may be missing after recovery. Nothing is ever corrupted or half
+    written (recovery ends at a consistent point, each click whole or absent), a crash or kill
+    of the web process loses nothing (the row is committed before the 302 is sent), and the
+    setting lasts for this one transaction only, so nothing else on the connection (sales,
+    imports) is affected. Inside a caller's transaction the plain INSERT is used and the
+    caller's commit keeps its own durability.
+    """
+    connection = connections[router.db_for_write(LinkClick)]
+    clicked_at = _CLICKED_AT.get_db_prep_value(at or timezone.now(), connection)
+    asynchronous = connection.vendor == "postgresql" and not connection.in_atomic_block
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _click_insert_sql(connection.alias, asynchronous), (link_id, clicked_at, visitor)
+        )
+
+
+@lru_cache(maxsize=8)
+def _click_insert_sql(alias: str, asynchronous: bool) -> str:
+    quote = connections[alias].ops.quote_name
+    columns = ", ".join(
+        quote(LinkClick._meta.get_field(name).column) for name in ("link", "clicked_at", "visitor")
+    )
+    insert = f"INSERT INTO {quote(LinkClick._meta.db_table)} ({columns}) "
+    if asynchronous:
+        # PostgreSQL evaluates a volatile function in a FROM subquery even though its result
+        # is unused (it never prunes or inlines one), so the setting is in force at commit.
+        return (
+            insert + "SELECT %s, %s, %s "
+            "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS asynchronous_commit"
+        )
+    return insert + "VALUES (%s, %s, %s)"
 
 
 def targets_forget_related(*, instance) -> None:

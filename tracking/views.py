@@ -27,9 +27,10 @@ def redirect(request, code: str):
         response["X-Robots-Tag"] = "noindex"
         return response
     meta = request.META
+    user_agent = meta.get("HTTP_USER_AGENT", "")
     if (
         request.method == "GET"
-        and not visitors.is_bot(meta.get("HTTP_USER_AGENT", ""))
+        and not visitors.is_bot(user_agent)
         and not visitors.is_prefetch(meta)
     ):
         now = timezone.now()
@@ -37,9 +38,7 @@ def redirect(request, code: str):
             link_id=target.link_id,
             at=now,
             visitor=visitors.visitor_hash(
-                ip=visitors.client_ip(meta),
-                user_agent=meta.get("HTTP_USER_AGENT", ""),
-                day=timezone.localdate(now),
+                ip=visitors.client_ip(meta), user_agent=user_agent, day=timezone.localdate(now)
             ),
         )
     response = HttpResponseRedirect(target.url)

@@ -201,6 +201,9 @@ def test_links_are_one_per_video_and_per_post(creator, other_creator):
         services.link_for_video(owner=other_creator, video=video)
     with pytest.raises(ValidationError):
         services.link_for_post(owner=other_creator, post=post)
+    suggested = ScheduledPostFactory(campaign=post.campaign, is_suggestion=True)
+    with pytest.raises(ValidationError):
+        services.link_for_post(owner=creator, post=suggested)
 
 
 def test_links_for_campaign_skips_suggestions_and_existing(creator):
