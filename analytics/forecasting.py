@@ -23,6 +23,11 @@ Z_95 = 1.96
 # A series shaped like a diffusion converges in a few dozen evaluations from the OLS start;
 # one that is not gives up here instead of searching for seconds.
 BASS_MAX_EVALUATIONS = 200
+# Extrapolating a fitted growth above this (a doubling a week) for 90 days turns a few lucky
+# days into millions of units: a fitted r is capped here for the forecast (a creator's own r
+# is not), and no day's forecast exceeds MAX_DAILY_UNITS whatever the r.
+MAX_FITTED_GROWTH = 0.1
+MAX_DAILY_UNITS = 1_000_000.0
 EXPONENTIAL = "exponential"
 BASS = "bass"
 
@@ -237,10 +242,17 @@ def forecast_sales(daily_sales, *, horizon: int = 90, r_override: float | None =
             error_alt = backtest_error(test, bass_train.mean(test_days))
 
     chosen = fit_exponential(y)
+    capped = ""
+    if chosen.r > MAX_FITTED_GROWTH:
+        capped = (
+            f" The fitted growth (r = {chosen.r:.3f} per day) is capped at "
+            f"{MAX_FITTED_GROWTH} per day for the forecast."
+        )
+        chosen = fit_exponential(y, r=MAX_FITTED_GROWTH)
     if error_exp is None:
         explanation = (
             f"Exponential model: {len(y)} days of sales are too few for a backtest "
-            f"(it needs {MIN_HISTORY_FOR_BACKTEST})."
+            f"(it needs {MIN_HISTORY_FOR_BACKTEST})." + capped
         )
     elif error_alt is not None and clearly_better(error_alt, than=error_exp):
         # Refit on everything; if that fit fails, the backtested fit itself is still the better.
@@ -254,7 +266,7 @@ def forecast_sales(daily_sales, *, horizon: int = 90, r_override: float | None =
         alt = f"{error_alt:.0%}" if error_alt is not None else "no fit"
         explanation = (
             f"Exponential model: on the last {HOLDOUT_DAYS} days it was off by {error_exp:.0%} "
-            f"against {alt} for the saturating (Bass) model."
+            f"against {alt} for the saturating (Bass) model." + capped
         )
     return _forecast_from(
         chosen,
@@ -277,7 +289,7 @@ def _forecast_from(
     error_exponential: float | None = None,
     error_alternative: float | None = None,
 ) -> Forecast:
-    mean = fit.mean(future)
+    mean = np.minimum(fit.mean(future), MAX_DAILY_UNITS)
     lower, upper = _band(mean, fit.dispersion)
     return Forecast(
         model=fit.model,

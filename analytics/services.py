@@ -85,6 +85,19 @@ def _fault_injection_pause() -> None:
         time.sleep(pause)
 
 
+def _commit_without_waiting_for_disk() -> None:
+    """Let this transaction's commit return before its WAL is flushed (PostgreSQL).
+
+    Everything it writes is derived data that a rerun recreates. A server crash can lose the
+    last fraction of a second of such commits, never part of one: the run then still reads
+    "running", and the next run takes it over as dead and recomputes. The fsync wait was a
+    tenth of the run time of a creator.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+
+
 def metrics_recompute_owner(*, owner_id: int, trigger: str = "manual") -> RecomputeRun | None:
     """Recompute every stored figure of one creator in one transaction.
 
@@ -103,12 +116,14 @@ def metrics_recompute_owner(*, owner_id: int, trigger: str = "manual") -> Recomp
             return None
         try:
             with transaction.atomic():
+                _commit_without_waiting_for_disk()
                 counts = engine.recompute(owner_ids=[owner_id])
                 _fault_injection_pause()
+                # Committed with the figures: one commit, and never figures without it.
+                recompute_run_finish(run=run, rows_written=counts.total)
         except Exception as exc:
             recompute_run_finish(run=run, error=f"{type(exc).__name__}: {exc}")
             raise
-        recompute_run_finish(run=run, rows_written=counts.total)
         webhook_event_emit(
             owner_id=owner_id,
             event="metrics.recomputed",

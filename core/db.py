@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 import pandas as pd
 from django.db import connections, models
@@ -57,11 +58,13 @@ def upsert_rows(
         )
     else:
         names = list(rows[0].keys())
-        payload = json.dumps(
-            [{_field(model, n).column: v for n, v in row.items()} for row in rows],
-            default=_json_value,
-            ensure_ascii=False,
-        )
+        columns = {n: _field(model, n).column for n in names}
+        if any(column != name for name, column in columns.items()):
+            rows = [
+                {columns.get(n) or _field(model, n).column: v for n, v in row.items()}
+                for row in rows
+            ]
+        payload = json.dumps(rows, default=_json_value, ensure_ascii=False)
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     columns = ", ".join(quote(_field(model, n).column) for n in names)
@@ -97,6 +100,7 @@ def _json_value(value):
     raise TypeError(f"cannot send {type(value).__name__} as JSON")
 
 
+@lru_cache(maxsize=1024)
 def _field(model, name: str) -> models.Field:
     """Accept either the field name ('video') or its column attname ('video_id')."""
     for field in model._meta.concrete_fields:

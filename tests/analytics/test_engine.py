@@ -102,13 +102,14 @@ def test_recompute_touches_only_the_given_creator(creator, other_creator):
     assert not EngagementMetric.objects.filter(video=theirs).exists()
 
 
-def _recompute_queries(owner) -> tuple[list[str], list[str]]:
+def _recompute_queries(owner) -> tuple[list[str], list[str], list[str]]:
     with CaptureQueriesContext(connection) as ctx:
         engine.recompute(owner_ids=[owner.id], today=TODAY)
     sql = [q["sql"].lstrip().upper() for q in ctx.captured_queries]
     writes = [q for q in sql if q.startswith(("INSERT", "DELETE", "UPDATE"))]
     reads = [q for q in sql if q.startswith("SELECT")]
-    return reads, writes
+    ddl = [q for q in sql if q.startswith(("CREATE", "DROP"))]
+    return reads, writes, ddl
 
 
 @pytest.mark.parametrize("size", [3, 40])
@@ -120,15 +121,33 @@ def test_query_count_does_not_grow_with_the_data(creator, size):
         PriceTierFactory(course=course)
         SaleFactory(course=course, sold_at=timezone.now() - timedelta(days=n % 5 + 1))
         _stat(VideoFactory(owner=creator, course=course), n % 30)
-    reads, writes = _recompute_queries(creator)
-    # stats, videos, weights, stored metrics, courses, daily sales, mixes, tiers, discounts,
-    # platforms, forecast ids
-    assert len(reads) == 11
+    reads, writes, ddl = _recompute_queries(creator)
+    # Then: courses, daily sales, mixes, tiers, discounts, platforms, forecast ids.
+    courses = 7
+    # The funnel: links, sales, clicks per link and day, video platforms, videos, lifetime
+    # metrics, campaigns (no links here: no clicks to read for the last-click rule).
+    funnel = 7
     if connection.vendor == "postgresql":
-        assert len(writes) == 5  # metrics, forecasts, delete old points, points, rankings
+        # weights, video ids, set + restore settings, exact-sum check; the figures go into a
+        # temporary table (create, drop) and from there into the metrics (update, insert).
+        assert len(reads) == 5 + courses + funnel
+        assert len(ddl) == 2
+        # metrics changed, metrics new, forecasts, delete old points, points, rankings;
+        # attributions, funnel rows, delete stale funnel rows
+        assert len(writes) == 6 + 3
     else:
-        # points: 90 per course, 8 columns, at most 999 parameters a statement.
-        assert len(writes) <= 4 + math.ceil(size * 90 * 8 / 999) + math.ceil(size * 3 * 12 / 999)
+        # weights, stats, videos, stored metrics
+        assert len(reads) == 4 + courses + funnel
+        # points: 90 per course, 8 columns, at most 999 parameters a statement; funnel rows
+        # (a row per video, course and platform, 22 columns).
+        assert len(writes) <= (
+            4
+            + math.ceil(size * 90 * 8 / 999)
+            + math.ceil(size * 3 * 12 / 999)
+            + 2
+            + math.ceil(size * 7 / 999)
+            + math.ceil(size * 3 * 22 / 999)
+        )
 
 
 @contextmanager
@@ -154,6 +173,11 @@ def _lock_held_elsewhere(owner_id):
         yield held
     finally:
         if other is not None:
+            # Unlock before closing: a closed connection's backend releases its locks only
+            # when it has exited, which may be after the next test step has looked.
+            other.execute(
+                "SELECT pg_advisory_unlock(%s, %s)", [services.ADVISORY_NAMESPACE, owner_id]
+            )
             other.close()
 
 
@@ -167,7 +191,9 @@ def test_second_run_while_one_is_running_is_skipped(creator):
         services.recompute_run_finish(run=held)
     run = services.metrics_recompute_owner(owner_id=creator.id)
     assert run.status == RecomputeRun.Status.SUCCEEDED
-    assert run.rows_written == 3  # three windows of one video; no course, no forecast
+    # three windows of one video; no course, no forecast; funnel rows for the video, its
+    # platform and its posting hour
+    assert run.rows_written == 3 + 3
 
 
 def test_stale_lock_of_a_dead_worker_is_taken_over(creator):
@@ -257,3 +283,72 @@ def test_platform_ranking_uses_audience_weights_and_net_price(creator):
     assert rows["douyin"].audience_match == 0.0
     assert rows["bilibili"].net_price == Decimal("140.00")  # 200 × (1 − 0.30)
     assert rows["wechat-channels"].net_price == Decimal("190.00")  # 200 × (1 − 0.05)
+
+
+def _per_day_unit_net_revenue(inputs, course, days):
+    """The definition, one day at a time: what the engine's per-stretch pricing must equal."""
+    from datetime import datetime, time
+
+    import numpy as np
+
+    from courses import pricing
+
+    tiers = inputs.tiers.get(course.id, [])
+    mix = inputs.tier_mix.get(course.id) or {tiers[0].id: 1}
+    total = sum(mix.values())
+    by_id = {t.id: t for t in tiers}
+    prices = np.zeros(len(days))
+    for tier_id, units in mix.items():
+        for i, day in enumerate(days):
+            noon = timezone.make_aware(datetime.combine(day, time(12)))
+            price = pricing.effective_price(
+                by_id[tier_id], at=noon, discounts=inputs.discounts.get(course.id, [])
+            ).price
+            prices[i] += float(price) * (units / total)
+    commission = {p.id: float(p.commission_rate) for p in inputs.platforms}
+    mix = inputs.platform_mix.get(course.id, {})
+    sold = sum(mix.values())
+    keep = sum(u * (1 - commission[p]) for p, u in mix.items()) / sold if sold else 1.0
+    return prices * keep
+
+
+def test_unit_net_revenue_prices_each_stretch_as_each_day(creator):
+    """Overlapping, tier-only and fixed-amount discounts, one ending exactly at a noon."""
+    from datetime import datetime, time
+    from decimal import Decimal
+
+    from courses.models import Discount
+    from tests.factories import DiscountFactory, platform
+
+    course = CourseFactory(owner=creator)
+    cheap = PriceTierFactory(course=course, list_price=Decimal("49.90"))
+    dear = PriceTierFactory(course=course, list_price=Decimal("199.00"))
+    noon = timezone.make_aware(datetime.combine(TODAY, time(12)))
+    for kind, value, tier, start, days in [
+        (Discount.Kind.PERCENT, "20", None, -3, 10),
+        (Discount.Kind.PERCENT, "35", dear, 5, 4),
+        (Discount.Kind.FIXED, "60", dear, 2, 30),
+        (Discount.Kind.FIXED, "500", cheap, 40, 1),
+        (Discount.Kind.PERCENT, "10", None, 70, 100),
+    ]:
+        DiscountFactory(
+            course=course,
+            kind=kind,
+            value=Decimal(value),
+            tier=tier,
+            starts_at=noon + timedelta(days=start, hours=-1),
+            ends_at=noon + timedelta(days=start + days),
+        )
+    for n, (tier, slug) in enumerate([(cheap, "douyin"), (dear, "bilibili"), (dear, "douyin")]):
+        SaleFactory(
+            course=course,
+            tier=tier,
+            platform=platform(slug),
+            quantity=n + 1,
+            sold_at=noon - timedelta(days=n + 1),
+        )
+    inputs = engine.CourseInputs.load([creator.id], today=TODAY)
+    days = [TODAY + timedelta(days=h) for h in range(engine.FORECAST_HORIZON)]
+    expected = _per_day_unit_net_revenue(inputs, course, days)
+    assert len(set(expected.tolist())) > 4  # the discounts do change the price
+    assert engine.unit_net_revenue(inputs, course, days).tolist() == expected.tolist()

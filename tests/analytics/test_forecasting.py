@@ -93,3 +93,22 @@ def test_any_count_series_gives_a_finite_ordered_band(series):
 def test_negative_sales_are_refused():
     with pytest.raises(ValueError):
         fc.forecast_sales([1, -1, 2])
+
+
+def test_a_burst_of_sales_after_quiet_weeks_does_not_explode():
+    """A few sales on the last days after a month of nothing fit r ≫ 0.1; extrapolated for
+    90 days that is ~10^20 units. The fitted r is capped, and said so."""
+    y = np.zeros(30)
+    y[-2:] = [3, 1]
+    result = fc.forecast_sales(y, horizon=90)
+    assert result.model == fc.EXPONENTIAL
+    assert result.r == pytest.approx(fc.MAX_FITTED_GROWTH)
+    assert "capped" in result.explanation
+    assert result.mean.max() < 1e5
+
+
+def test_no_day_exceeds_the_unit_ceiling_even_with_the_creators_r():
+    result = fc.forecast_sales(np.ones(20), horizon=90, r_override=10.0)
+    assert result.r_overridden
+    assert result.mean.max() <= fc.MAX_DAILY_UNITS
+    assert np.isfinite(result.upper).all()

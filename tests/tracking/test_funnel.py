@@ -240,3 +240,15 @@ def test_groups_that_disappear_are_removed(creator, shop):
     recompute(creator)
     assert not funnel(creator, "topic", topic="Rust").exists()
     assert funnel(creator, "video").count() == 2
+
+
+def test_the_recompute_fills_attribution_and_funnel(creator, shop):
+    """What the workers run (per creator, in one transaction) includes the funnel step."""
+    from analytics.services import metrics_recompute_owner
+
+    run = metrics_recompute_owner(owner_id=creator.pk, trigger="test")
+    assert run is not None and run.status == "succeeded"
+    assert SaleAttribution.objects.owned_by(creator).count() == len(shop["sales"])
+    assert funnel(creator, "video").count() == len(shop["videos"])
+    assert sum(r.clicks for r in funnel(creator, "video")) == 12
+    assert run.rows_written >= FunnelStat.objects.owned_by(creator).count()
