@@ -11,8 +11,6 @@ rounds and the best round of each counts (a busy machine slows both).
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import ROOT, SCALE, figure, setup_django
+from bench.common import SCALE, figure, free_port, gunicorn_start, setup_django
 
 setup_django("bench_api")
 
@@ -81,41 +79,13 @@ def seed() -> str:
     return Token.objects.create(user=owner).key
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def start_server(port: int) -> subprocess.Popen:
-    env = dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="bench.api_settings",
-        DEBUG="false",
-        API_THROTTLE_USER="1000000/second",
-        PYTHONPATH=str(ROOT),
+    return gunicorn_start(
+        port,
+        settings_module="bench.api_settings",
+        env={"API_THROTTLE_USER": "1000000/second"},
+        args=["--workers=1"],
     )
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "--workers=1",
-            f"--bind=127.0.0.1:{port}",
-            "--log-level=warning",
-            "config.wsgi:application",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
-            return server
-        except requests.RequestException:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("gunicorn did not start")
 
 
 def rate(url: str, headers: dict[str, str]) -> float:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -36,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import ROOT, SCALE, figure, setup_django
+from bench.common import SCALE, figure, free_port, gunicorn_start, setup_django
 
 setup_django("bench_redirect")
 
@@ -92,45 +91,18 @@ def seed() -> dict[str, str]:
     return targets
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def start_server(port: int, targets: dict[str, str], conn_max_age: str) -> subprocess.Popen:
-    env = dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="bench.redirect_settings",
-        DEBUG="false",
-        DB_CONN_MAX_AGE=conn_max_age,
-        BENCH_REDIRECT_TARGETS=json.dumps(targets),
-        PYTHONPATH=str(ROOT),
-    )
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
+    return gunicorn_start(
+        port,
+        settings_module="bench.redirect_settings",
+        env={"DB_CONN_MAX_AGE": conn_max_age, "BENCH_REDIRECT_TARGETS": json.dumps(targets)},
+        args=[
             f"--workers={WORKERS}",
             "--worker-class=gthread",
             f"--threads={THREADS}",
             "--keep-alive=30",
-            f"--bind=127.0.0.1:{port}",
-            "--log-level=warning",
-            "config.wsgi:application",
         ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
-            return server
-        except requests.RequestException:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("gunicorn did not start")
 
 
 def stop_server(server: subprocess.Popen) -> None:

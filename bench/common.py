@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import resource
+import subprocess
 import sys
 import time
 from contextlib import contextmanager
@@ -79,3 +80,47 @@ def timed():
     start = time.perf_counter()
     yield result
     result["seconds"] = time.perf_counter() - start
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def gunicorn_start(
+    port: int, *, settings_module: str, env: dict[str, str], args: list[str]
+) -> subprocess.Popen:
+    """The project under gunicorn on 127.0.0.1:``port`` with a benchmark's settings module,
+    extra environment and gunicorn arguments; returns once /healthz answers."""
+    import requests
+
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            *args,
+            f"--bind=127.0.0.1:{port}",
+            "--log-level=warning",
+            "config.wsgi:application",
+        ],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": settings_module,
+            "DEBUG": "false",
+            "PYTHONPATH": str(ROOT),
+            **env,
+        },
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+            return server
+        except requests.RequestException:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("gunicorn did not start")
