@@ -215,8 +215,8 @@ def main() -> None:
         f"generated {rows:,} daily rows for {OWNERS} creators in {time.perf_counter() - t0:.1f} s"
     )
 
-    # Baseline samples before and after the recompute runs, the minimum of each: other jobs
-    # on the machine then slow neither side alone.
+    # Baseline samples before and after the recompute runs, the minimum of all: a busy moment
+    # on a shared machine then inflates neither side alone.
     baselines = [group_by_baseline(owner_ids) for _ in range(3)]
     cold = engagement_recompute(owner_ids)  # every result row is new
     unchanged = min(engagement_recompute(owner_ids) for _ in range(2))

@@ -58,10 +58,10 @@ def upsert_rows(
         )
     else:
         names = list(rows[0].keys())
-        columns = {n: _field(model, n).column for n in names}
-        if any(column != name for name, column in columns.items()):
+        column_of = {n: _field(model, n).column for n in names}
+        if any(column != name for name, column in column_of.items()):
             rows = [
-                {columns.get(n) or _field(model, n).column: v for n, v in row.items()}
+                {column_of.get(n) or _field(model, n).column: v for n, v in row.items()}
                 for row in rows
             ]
         payload = json.dumps(rows, default=_json_value, ensure_ascii=False)
