@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from analytics import services
 from analytics.models import (
@@ -29,17 +28,10 @@ from tests.factories import (
     VideoDailyStatFactory,
     VideoFactory,
 )
+from tests.processes import database_url, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{Path(db['NAME']).resolve()}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 class Worker:
@@ -68,7 +60,7 @@ class Worker:
             cwd=ROOT,
             env={
                 **os.environ,
-                "DATABASE_URL": _database_url(),
+                "DATABASE_URL": database_url(),
                 "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
                 "CELERY_QUEUE": queue,
                 "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -114,15 +106,6 @@ def workers():
 
 def _queue() -> str:
     return f"test-{uuid.uuid4().hex[:8]}"
-
-
-def _wait_for(predicate, timeout=90.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.25)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 def _creator_with_data(videos: int = 8):
@@ -181,7 +164,7 @@ def test_real_worker_recomputes_metrics_into_the_database(workers):
 
     recompute_owner_metrics.apply_async(args=[creator.id, "worker-test"], queue=queue)
 
-    _wait_for(
+    wait_for(
         lambda: RecomputeRun.objects.filter(
             owner=creator, trigger="worker-test", status=RecomputeRun.Status.SUCCEEDED
         ).exists(),
@@ -202,7 +185,7 @@ def test_two_overlapping_triggers_do_the_work_once(workers):
     for _ in range(2):
         recompute_owner_metrics.apply_async(args=[creator.id, "overlap"], queue=queue)
 
-    _wait_for(lambda: worker.output().count("succeeded in") == 2, what="both tasks to finish")
+    wait_for(lambda: worker.output().count("succeeded in") == 2, what="both tasks to finish")
     runs = RecomputeRun.objects.filter(owner=creator, trigger="overlap")
     assert list(runs.values_list("status", flat=True)) == [RecomputeRun.Status.SUCCEEDED]
     assert "skipped" in worker.output()
@@ -221,7 +204,7 @@ def test_worker_killed_mid_recompute_then_a_new_worker_ends_identical_to_a_clean
     recompute_owner_metrics.apply_async(args=[creator.id, "killed"], queue=queue)
     # The run is in the middle: its results are written inside the open transaction and it is
     # paused before committing.
-    _wait_for(
+    wait_for(
         lambda: RecomputeRun.objects.filter(
             owner=creator, trigger="killed", status=RecomputeRun.Status.RUNNING
         ).exists(),
@@ -234,7 +217,7 @@ def test_worker_killed_mid_recompute_then_a_new_worker_ends_identical_to_a_clean
     assert not ForecastPoint.objects.filter(forecast__course__owner=creator).exists()
 
     workers(queue, CELERY_VISIBILITY_TIMEOUT="5")
-    _wait_for(
+    wait_for(
         lambda: RecomputeRun.objects.filter(
             owner=creator, trigger="killed", status=RecomputeRun.Status.SUCCEEDED
         ).exists(),

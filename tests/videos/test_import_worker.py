@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
-from django.db import connection
 
 from tests.factories import CreatorFactory
+from tests.processes import database_url
 from videos.models import ImportJob, VideoDailyStat
 from videos.services import import_job_create
 from videos.tasks import import_job_process
@@ -24,14 +24,6 @@ from .conftest import ZH_HEADER, csv_text, stat_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{Path(db['NAME']).resolve()}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture
@@ -46,7 +38,7 @@ def worker_queue(settings):
         cwd=ROOT,
         env={
             **os.environ,
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": database_url(),
             "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
             "CELERY_QUEUE": queue,
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
