@@ -4,6 +4,21 @@ from tests.factories import CreatorFactory
 
 
 @pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Every test starts and ends with empty caches: the shared one (throttle counters, link
+    targets) and the redirect's per-process copies of link targets."""
+    from django.core.cache import cache
+
+    from tracking.services import targets_local_clear
+
+    cache.clear()
+    targets_local_clear()
+    yield
+    cache.clear()
+    targets_local_clear()
+
+
+@pytest.fixture(autouse=True)
 def _reference_data(request):
     """Transactional tests flush the database, taking the migration-seeded platforms with it;
     put them back so every test sees the same reference data."""

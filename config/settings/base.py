@@ -232,5 +232,16 @@ WEBHOOK_RETRY_BACKOFF_MAX = int(os.environ.get("WEBHOOK_RETRY_BACKOFF_MAX", "600
 # How long a code's target stays cached; edits made through CourseReel forget it at once, the
 # cache entry only bounds how long another process may serve the old sales page URL.
 TRACKING_TARGET_CACHE_SECONDS = int(os.environ.get("TRACKING_TARGET_CACHE_SECONDS", "60"))
+# ... and how long each web process keeps its own copy in front of that cache (no cache server
+# round trip per click); bounds how long another process may serve a switched-off link.
+TRACKING_TARGET_LOCAL_SECONDS = float(os.environ.get("TRACKING_TARGET_LOCAL_SECONDS", "5"))
 # Behind a proxy that sets X-Forwarded-For, hash the client's address instead of the proxy's.
 TRACKING_TRUST_FORWARDED_FOR = env_bool("TRACKING_TRUST_FORWARDED_FOR", False)
+# Counted clicks are written by a background thread of each web process in batches, every
+# this many seconds (or once TRACKING_CLICK_BATCH wait); 0 writes each click in its request.
+# A process killed without a chance to exit (SIGKILL, OOM, power loss) loses at most this
+# window of clicks; see tracking/clicks.py.
+TRACKING_CLICK_FLUSH_SECONDS = float(os.environ.get("TRACKING_CLICK_FLUSH_SECONDS", "1"))
+TRACKING_CLICK_BATCH = int(os.environ.get("TRACKING_CLICK_BATCH", "1000"))
+# Clicks a process keeps while the database is unreachable; more are dropped (and logged).
+TRACKING_CLICK_BUFFER_MAX = int(os.environ.get("TRACKING_CLICK_BUFFER_MAX", "100000"))

@@ -14,3 +14,7 @@ if _default["ENGINE"] == "django.db.backends.sqlite3":
     _default["TEST"] = {"NAME": str(VAR_DIR / f"test_db_{os.getpid()}.sqlite3")}
 else:
     _default["TEST"] = {"NAME": f"test_{_default['NAME']}_{os.getpid()}"}
+
+# Clicks are written in their request, so a test sees them at once; tests/tracking/test_clicks.py
+# runs the batch writer (the deployed default) on its own, in-process and under gunicorn.
+TRACKING_CLICK_FLUSH_SECONDS = 0

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 
 @pytest.fixture(autouse=True)
 def _isolated_api_state(settings, tmp_path):
-    """Throttle counters live in the cache and uploads under MEDIA_ROOT: start each test
-    with neither left over from another."""
+    """Uploads live under MEDIA_ROOT: start each test with none left over from another
+    (the root conftest empties the caches)."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def token_client(user) -> APIClient:

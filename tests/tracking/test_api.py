@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from tests.api.conftest import token_client
@@ -31,14 +30,6 @@ LINKS = "/api/v1/tracking-links/"
 FUNNEL = "/api/v1/funnel/"
 BROWSER = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36"
 NOW = timezone.now().replace(microsecond=0)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Cached redirect targets and throttle counters never leak between tests."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
@@ -9,20 +10,13 @@ import pytest
 from django.core.cache import cache
 
 from tests.factories import CampaignFactory, CourseFactory, ScheduledPostFactory, VideoFactory
-from tracking import codes, services, visitors
-from tracking.models import LinkClick
+from tracking import clicks, codes, services, visitors
+from tracking.models import LinkClick, TrackingLink
 
 BROWSER = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Mobile/15E148 aweme_29.1.0 Douyin"
 )
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -179,13 +173,35 @@ def test_edits_reach_the_redirect_at_once(client, creator, video_link):
     assert "utm_source=kuaishou" in click(client, video_link.code)["Location"]
 
 
-def test_query_count_cached_and_not(client, video_link, django_assert_num_queries):
+def test_query_count_cached_and_not(client, video_link, django_assert_num_queries, settings):
     with django_assert_num_queries(2):  # read the target, insert the click
         click(client, video_link.code)
     with django_assert_num_queries(1):  # insert the click
         click(client, video_link.code)
     with django_assert_num_queries(0):  # a bot: nothing at all
         click(client, video_link.code, agent="Googlebot/2.1")
+    settings.TRACKING_CLICK_FLUSH_SECONDS = 60  # as deployed: the batch writer inserts it
+    with django_assert_num_queries(0):
+        click(client, video_link.code)
+    assert clicks.buffer.flush() == 1
+
+
+def test_the_process_copy_of_a_target_outlives_a_change_made_elsewhere_for_seconds_only(
+    client, video_link, settings
+):
+    settings.TRACKING_TARGET_LOCAL_SECONDS = 0.3
+    assert click(client, video_link.code).status_code == 302
+    # Another process switches the link off: its shared-cache entry is gone, this process's
+    # own copy is not.
+    TrackingLink.objects.filter(pk=video_link.pk).update(is_active=False)
+    cache.clear()
+    assert click(client, video_link.code).status_code == 302
+    time.sleep(0.4)
+    assert click(client, video_link.code).status_code == 404
+    # A change made in this process is seen at once.
+    video_link.refresh_from_db()
+    services.link_set_active(link=video_link, active=True)
+    assert click(client, video_link.code).status_code == 302
 
 
 def test_links_are_one_per_video_and_per_post(creator, other_creator):
