@@ -1,7 +1,7 @@
 """The batch click writer (TRACKING_CLICK_FLUSH_SECONDS > 0, the deployed default): clicks wait
 in the web process and reach LinkClick in batches — every one of them exactly once, also when a
 link was deleted meanwhile, a row is refused, the database connection dies, or the server is
-stopped — in-process and under a real gunicorn."""
+stopped — in-process and under a real gunicorn and runserver."""
 
 from __future__ import annotations
 
@@ -151,17 +151,25 @@ def test_a_full_buffer_drops_new_clicks_and_says_so(links, settings, caplog):
     assert buffer.flush() == 2
 
 
-@pytest.fixture
-def gunicorn():
-    """The project under a real gunicorn (two forked gthread workers) on the test database,
-    with a flush interval long enough that only a worker's exit writes its clicks."""
+SERVERS = {
+    # Two forked gthread workers, as deployed.
+    "gunicorn": [
+        "-m", "gunicorn", "--workers=2", "--worker-class=gthread", "--threads=2",
+        "--bind=127.0.0.1:{port}", "config.wsgi:application",
+    ],
+    # What `make run` starts (and stops with SIGTERM).
+    "runserver": ["manage.py", "runserver", "--noreload", "127.0.0.1:{port}"],
+}  # fmt: skip
+
+
+@pytest.fixture(params=sorted(SERVERS))
+def server(request):
+    """A real web server process on the test database, with a flush interval long enough that
+    only the process's exit writes its clicks."""
     port = free_port()
-    log = open(ROOT / "var" / f"gunicorn-clicks-{uuid.uuid4().hex[:6]}.log", "w")
-    server = subprocess.Popen(
-        [
-            sys.executable, "-m", "gunicorn", "--workers=2", "--worker-class=gthread",
-            "--threads=2", f"--bind=127.0.0.1:{port}", "config.wsgi:application",
-        ],
+    log = open(ROOT / "var" / f"{request.param}-clicks-{uuid.uuid4().hex[:6]}.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, *(arg.format(port=port) for arg in SERVERS[request.param])],
         cwd=ROOT,
         env={
             **os.environ,
@@ -172,7 +180,7 @@ def gunicorn():
         },
         stdout=log,
         stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    )
     base = f"http://127.0.0.1:{port}"
 
     def up() -> bool:
@@ -182,17 +190,17 @@ def gunicorn():
             return False
 
     try:
-        wait_for(up, timeout=60, what="gunicorn to answer")
-        yield server, base
+        wait_for(up, timeout=60, what=f"{request.param} to answer")
+        yield process, base
     finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait(timeout=10)
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
         log.close()
 
 
-def test_stopping_gunicorn_writes_every_buffered_click_exactly_once(gunicorn, links):
-    server, base = gunicorn
+def test_stopping_the_server_writes_every_buffered_click_exactly_once(server, links):
+    process, base = server
     sent = 0
     sessions = [requests.Session() for _ in range(4)]  # keep-alive: clicks spread over workers
     for n in range(60):
@@ -207,7 +215,7 @@ def test_stopping_gunicorn_writes_every_buffered_click_exactly_once(gunicorn, li
     for session in sessions:
         session.close()
     assert LinkClick.objects.count() == 0  # all still in the workers' buffers
-    server.send_signal(signal.SIGTERM)  # a deploy or restart: graceful stop
-    assert server.wait(timeout=60) == 0
+    process.send_signal(signal.SIGTERM)  # a deploy, a restart, `make run` stopping
+    assert process.wait(timeout=60) == 0
     assert LinkClick.objects.count() == sent
     assert LinkClick.objects.filter(link=links[0]).count() == sent // 2
