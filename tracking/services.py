@@ -129,10 +129,16 @@ LOCAL_TARGETS_MAX = 10_000
 
 
 def target_forget(*codes_: str) -> None:
-    """Drop cached targets after a change to a link, its video, post, campaign or course."""
-    for code in codes_:
-        _local_targets.pop(code, None)
-    cache.delete_many([_cache_key(code) for code in codes_])
+    """Drop cached targets after a change to a link, its video, post, campaign or course: now,
+    and again once the change commits (a redirect in between may have cached the old row)."""
+
+    def forget() -> None:
+        cache.delete_many([_cache_key(code) for code in codes_])  # shared first: a redirect
+        for code in codes_:  # in between would copy the old entry back into this process
+            _local_targets.pop(code, None)
+
+    forget()
+    transaction.on_commit(forget)
 
 
 def targets_local_clear() -> None:
@@ -169,6 +175,8 @@ def link_resolve(code: str) -> Target | None:
     cache for TRACKING_TARGET_CACHE_SECONDS, then one query. Changes through the services
     forget both at once in the process that makes them; another process may serve the old
     target until its own copy expires."""
+    if not codes.is_code(code):
+        return None  # not even the shape of a code: no cache entry, no query
     now = time.monotonic()
     local = _local_targets.get(code)
     if local is not None and local[0] > now:

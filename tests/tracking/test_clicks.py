@@ -1,7 +1,8 @@
 """The batch click writer (TRACKING_CLICK_FLUSH_SECONDS > 0, the deployed default): clicks wait
 in the web process and reach LinkClick in batches — every one of them exactly once, also when a
-link was deleted meanwhile, a row is refused, the database connection dies, or the server is
-stopped — in-process and under a real gunicorn and runserver."""
+link was deleted meanwhile, a row is refused, the database connection dies or refuses for a
+while, or the server is stopped mid-batch — in-process and under a real gunicorn and
+runserver."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 import uuid
 from datetime import timedelta
 
@@ -22,23 +25,29 @@ from django.utils import timezone
 from bench.common import free_port
 from tests.factories import CourseFactory, CreatorFactory, VideoFactory
 from tests.processes import ROOT, database_url, wait_for
-from tracking import services
-from tracking.clicks import buffer
+from tracking import clicks, services
 from tracking.models import LinkClick
 
 from .test_redirect import BROWSER, click
 
 # The writer thread has a database connection of its own: it must see committed rows.
 pytestmark = pytest.mark.django_db(transaction=True)
+postgresql_only = pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="uses PostgreSQL triggers and backends",
+)
 
 
-@pytest.fixture(autouse=True)
-def _empty_buffer(settings):
-    """Buffered writes, a writer that does not wake by itself during a test unless asked."""
+@pytest.fixture
+def buffer(settings, monkeypatch):
+    """A buffer and writer of this test's own (the redirect uses it), with a flush interval
+    long enough that the writer only wakes when a test asks it to."""
     settings.TRACKING_CLICK_FLUSH_SECONDS = 60
-    buffer._rows.clear()
-    yield
-    buffer._rows.clear()
+    fresh = clicks.ClickBuffer()
+    monkeypatch.setattr(clicks, "buffer", fresh)
+    yield fresh
+    fresh._rows.clear()
+    fresh.close()
 
 
 @pytest.fixture
@@ -51,7 +60,56 @@ def links():
     ]
 
 
-def test_the_redirect_only_buffers_and_flush_writes_each_click_once(client, links):
+@pytest.fixture
+def linkclick_triggers():
+    """PostgreSQL triggers on LinkClick inserts for one test — a database that refuses, or
+    drops the connection, for real — removed afterwards with the sequences they count in."""
+    created: list[str] = []
+
+    def install(name: str, body: str, *, each: str = "ROW") -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE FUNCTION test_linkclick_{name}() RETURNS trigger "
+                f"LANGUAGE plpgsql AS $$ BEGIN {body} RETURN NEW; END $$"
+            )
+            cursor.execute(
+                f"CREATE TRIGGER test_linkclick_{name} BEFORE INSERT ON tracking_linkclick "
+                f"FOR EACH {each} EXECUTE FUNCTION test_linkclick_{name}()"
+            )
+        created.append(name)
+
+    def remove() -> None:
+        connection.close()  # a connection a trigger killed is not reused
+        with connection.cursor() as cursor:
+            for name in created:
+                cursor.execute(
+                    f"DROP TRIGGER IF EXISTS test_linkclick_{name} ON tracking_linkclick"
+                )
+                cursor.execute(f"DROP FUNCTION IF EXISTS test_linkclick_{name}()")
+            cursor.execute("DROP SEQUENCE IF EXISTS test_linkclick_count")
+        created.clear()
+
+    with connection.cursor() as cursor:
+        # Sequences survive the rollback of a refused INSERT: they count attempts.
+        cursor.execute("CREATE SEQUENCE IF NOT EXISTS test_linkclick_count")
+    install.remove = remove
+    yield install
+    remove()
+
+
+def sequence_value() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_value, is_called FROM test_linkclick_count")
+        last_value, is_called = cursor.fetchone()
+    return last_value if is_called else 0
+
+
+def rows(link, n: int, *, start: int = 0) -> list[tuple]:
+    now = timezone.now()
+    return [(link.pk, now, f"{start + i:016x}") for i in range(n)]
+
+
+def test_the_redirect_only_buffers_and_flush_writes_each_click_once(client, links, buffer):
     first, second = links
     for code in (first.code, first.code, second.code):
         assert click(client, code).status_code == 302
@@ -67,32 +125,45 @@ def test_the_redirect_only_buffers_and_flush_writes_each_click_once(client, link
     assert buffer.flush() == 0  # nothing is written twice
 
 
-def test_the_writer_thread_writes_within_the_flush_interval(client, links, settings):
+def test_the_writer_thread_writes_within_the_flush_interval(client, links, buffer, settings):
     settings.TRACKING_CLICK_FLUSH_SECONDS = 0.1
     for _ in range(3):
         click(client, links[0].code)
-    buffer._wake.set()  # the thread may be asleep on the fixture's 60 s
     wait_for(lambda: LinkClick.objects.count() == 3, timeout=20, what="the writer thread")
     assert len(buffer) == 0
 
 
-def test_a_full_batch_wakes_the_writer_before_the_interval(client, links, settings):
+def test_a_full_batch_wakes_the_writer_before_the_interval(client, links, buffer, settings):
     settings.TRACKING_CLICK_BATCH = 4
-    for _ in range(4):
+    for _ in range(3):
         click(client, links[0].code)
+    time.sleep(0.3)
+    assert LinkClick.objects.count() == 0  # three wait for the interval (60 s)...
+    click(client, links[0].code)
     wait_for(lambda: LinkClick.objects.count() == 4, timeout=20, what="a full batch")
 
 
-def test_clicks_of_a_link_deleted_meanwhile_are_left_out(client, links):
+def test_a_writer_that_died_is_started_again_by_the_next_click(links, buffer):
+    buffer.add(rows(links[0], 1)[0])
+    first = buffer._thread
+    buffer._stop.set()
+    buffer._wake.set()
+    first.join(timeout=10)
+    buffer._stop.clear()
+    buffer.add(rows(links[0], 1, start=1)[0])
+    assert buffer._thread is not first and buffer._thread.is_alive()
+
+
+def test_clicks_of_a_link_deleted_meanwhile_are_left_out(client, links, buffer):
     gone, kept = links
     click(client, gone.code)
     click(client, kept.code)
     gone.delete()
-    assert buffer.flush() == 2
+    assert buffer.flush() == 1
     assert list(LinkClick.objects.values_list("link", flat=True)) == [kept.pk]
 
 
-def test_a_row_the_database_refuses_is_dropped_and_logged_the_others_written(links, caplog):
+def test_a_row_the_database_refuses_is_dropped_and_logged_the_others_written(links, buffer, caplog):
     now = timezone.now()
     buffer.add((links[0].pk, now, "a" * 16))
     buffer.add((links[0].pk, None, "b" * 16))  # clicked_at is NOT NULL
@@ -104,51 +175,149 @@ def test_a_row_the_database_refuses_is_dropped_and_logged_the_others_written(lin
     assert len(buffer) == 0
 
 
-@pytest.mark.skipif(
-    os.environ.get("DATABASE_URL", "").startswith("sqlite") or "DATABASE_URL" not in os.environ,
-    reason="terminates a PostgreSQL backend",
-)
-def test_clicks_wait_while_the_connection_is_down_and_are_written_after(links, caplog):
-    now = timezone.now()
-    for n in range(5):
-        buffer.add((links[0].pk, now, f"{n:016x}"))
+def test_naive_click_times_are_read_in_the_creators_time_zone(links, buffer, settings):
+    naive = timezone.now().replace(tzinfo=None, microsecond=0)
+    buffer.add((links[0].pk, naive, "d" * 16))
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        buffer.flush()
+    stored = LinkClick.objects.get().clicked_at
+    assert stored == timezone.make_aware(naive)  # TIME_ZONE, the same as a direct write
+
+
+@postgresql_only
+def test_a_value_too_long_is_dropped_alone(links, buffer, caplog):
+    buffer.add((links[0].pk, timezone.now(), "e" * 16))
+    buffer.add((links[0].pk, timezone.now(), "f" * 40))  # visitor is varchar(16): DataError
+    with caplog.at_level(logging.ERROR, logger="tracking.clicks"):
+        assert buffer.flush() == 1
+    assert list(LinkClick.objects.values_list("visitor", flat=True)) == ["e" * 16]
+    assert "refused by the database; dropped" in caplog.text
+
+
+@postgresql_only
+def test_clicks_wait_while_the_connection_is_down_and_are_written_after(links, buffer, caplog):
+    for row in rows(links[0], 5):
+        buffer.add(row)
     connection.ensure_connection()
     backend = connection.connection.info.backend_pid
     with psycopg.connect(database_url().replace("postgres://", "postgresql://")) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", [backend])
     with caplog.at_level(logging.ERROR, logger="tracking.clicks"):
-        buffer._write_quietly()  # what the writer thread does each round
-    assert "trying again" in caplog.text
+        assert buffer._write_round() is False  # what the writer thread does each round
+    assert "trying again with back-off" in caplog.text
     assert len(buffer) == 5 and LinkClick.objects.count() == 0  # nothing half-written
-    buffer._write_quietly()  # the next round reconnects
+    assert buffer._write_round() is True  # the next round reconnects
     assert len(buffer) == 0
     assert LinkClick.objects.count() == 5
 
 
-def test_a_batch_that_fails_goes_back_whole_and_in_order(links):
-    now = timezone.now()
-    rows = [(links[0].pk, now, f"{n:016x}") for n in range(3)]
-    for row in rows:
+@postgresql_only
+def test_the_connection_dying_during_the_row_by_row_retry_keeps_the_unwritten_clicks(
+    links, buffer, linkclick_triggers
+):
+    # Statements are numbered; the batch (statement 1) is refused for one row's data, and in
+    # the row-by-row retry that follows, one row kills its own connection.
+    linkclick_triggers("statements", "PERFORM nextval('test_linkclick_count');", each="STATEMENT")
+    linkclick_triggers(
+        "rows",
+        "IF NEW.visitor = 'bbbbbbbbbbbbbbbb' THEN RAISE EXCEPTION 'bad row' "
+        "USING ERRCODE = 'invalid_parameter_value'; END IF; "
+        "IF NEW.visitor = 'deaddeaddeaddead' AND currval('test_linkclick_count') > 1 THEN "
+        "PERFORM pg_terminate_backend(pg_backend_pid()); END IF;",
+    )
+    batch = [
+        (links[0].pk, timezone.now(), visitor)
+        for visitor in ("a" * 16, "b" * 16, "deaddeaddeaddead", "c" * 16)
+    ]
+    for row in batch:
+        buffer.add(row)
+    with pytest.raises(Exception):  # noqa: B017 - the driver's error for a killed backend
+        buffer.flush()
+    assert list(LinkClick.objects.values_list("visitor", flat=True)) == ["a" * 16]
+    assert list(buffer._rows) == batch[2:]  # back in the buffer, in order
+    linkclick_triggers.remove()
+    assert buffer.flush() == 2
+    assert sorted(LinkClick.objects.values_list("visitor", flat=True)) == [
+        "a" * 16,
+        "c" * 16,
+        "deaddeaddeaddead",
+    ]
+
+
+@postgresql_only
+def test_while_the_database_refuses_the_writer_backs_off_then_catches_up(
+    links, buffer, settings, linkclick_triggers, caplog
+):
+    linkclick_triggers(
+        "refuse",
+        "PERFORM nextval('test_linkclick_count'); RAISE EXCEPTION 'refusing clicks';",
+        each="STATEMENT",
+    )
+    settings.TRACKING_CLICK_FLUSH_SECONDS = 0.05
+    settings.TRACKING_CLICK_BATCH = 10
+    sent = 0
+    with caplog.at_level(logging.INFO, logger="tracking.clicks"):
+        deadline = time.monotonic() + 3.5
+        while time.monotonic() < deadline:  # a click every 10 ms, each full batch wakes it
+            buffer.add(rows(links[0], 1, start=sent)[0])
+            sent += 1
+            time.sleep(0.01)
+        attempts = sequence_value()
+        # First attempt, then 1 s and 2 s later: 2 to 4 within 3.5 s, not one per click.
+        assert 2 <= attempts <= 4, attempts
+        assert LinkClick.objects.count() == 0 and len(buffer) == sent
+        linkclick_triggers.remove()
+        wait_for(
+            lambda: LinkClick.objects.count() == sent, timeout=30, what="the writer to catch up"
+        )
+    assert caplog.text.count("trying again with back-off") == 1  # logged once, then warnings
+    assert "written again after" in caplog.text
+
+
+def test_closing_waits_for_the_batch_the_writer_is_writing(links, buffer, monkeypatch):
+    inside = threading.Event()
+    insert = clicks.clicks_insert
+
+    def slow_insert(batch):
+        inside.set()
+        time.sleep(0.5)  # the writer is mid-batch when the process starts to exit
+        return insert(batch)
+
+    monkeypatch.setattr(clicks, "clicks_insert", slow_insert)
+    for row in rows(links[0], 5):
+        buffer.add(row)
+    buffer._wake.set()
+    assert inside.wait(10)
+    assert len(buffer) == 0  # the writer holds the whole batch
+    buffer.close()  # what atexit does
+    assert LinkClick.objects.count() == 5
+
+
+def test_a_batch_that_fails_goes_back_whole_and_in_order(links, buffer):
+    batch = rows(links[0], 3)
+    for row in batch:
         buffer.add(row)
     connection.ensure_connection()
     connection.connection.close()  # the database connection is gone under Django's feet
     with pytest.raises(Exception):  # noqa: B017 - the driver's own error, per database
         buffer.flush()
-    assert list(buffer._rows) == rows
+    assert list(buffer._rows) == batch
     connection.close()
     assert buffer.flush() == 3
     assert LinkClick.objects.count() == 3
 
 
-def test_a_full_buffer_drops_new_clicks_and_says_so(links, settings, caplog):
+def test_a_full_buffer_drops_new_clicks_and_says_so(links, buffer, settings, caplog):
     settings.TRACKING_CLICK_BUFFER_MAX = 2
-    now = timezone.now()
     with caplog.at_level(logging.ERROR, logger="tracking.clicks"):
-        for n in range(3):
-            buffer.add((links[0].pk, now, f"{n:016x}"))
-    assert len(buffer) == 2
-    assert "click buffer full" in caplog.text
-    assert buffer.flush() == 2
+        for row in rows(links[0], 3):
+            buffer.add(row)
+        assert len(buffer) == 2 and buffer.dropped == 1
+        assert "click buffer full" in caplog.text
+        assert buffer._write_round() is True
+    assert LinkClick.objects.count() == 2
+    assert "1 clicks were dropped" in caplog.text
+    assert buffer.dropped == 0
 
 
 SERVERS = {
