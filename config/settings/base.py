@@ -95,6 +95,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Give up on an unreachable server after this many seconds rather than the system's minutes,
+    # so a request, a task or the click writer's exit flush fails plainly and in time
+    # (a connect_timeout in DATABASE_URL's query string wins).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "10"))
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
