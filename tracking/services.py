@@ -10,13 +10,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connections, router, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -26,7 +25,7 @@ from campaigns.models import Campaign, ScheduledPost
 from videos.models import Video
 
 from . import clicks, codes
-from .models import LinkClick, TrackingLink
+from .models import TrackingLink
 
 CODE_ATTEMPTS = 8
 UTM_MEDIUM = "short_video"
@@ -195,62 +194,16 @@ def link_resolve(code: str) -> Target | None:
     return Target(*cached) if cached else None
 
 
-_CLICKED_AT = LinkClick._meta.get_field("clicked_at")
-
-
 def click_record(*, link_id: int, visitor: str, at: datetime | None = None) -> None:
-    """Count one click.
-
-    With TRACKING_CLICK_FLUSH_SECONDS > 0 (the default) the click joins this process's buffer
-    and a writer thread inserts it with the others of its batch (``tracking.clicks``, which
-    states what that trades); the redirect itself then touches no database. With 0 the click
-    is one INSERT committed before the redirect answers, as follows.
-
-    Raw SQL rather than ``LinkClick.objects.create``: the model instance, save signals and
-    ``RETURNING id`` doubled the INSERT's CPU time in the redirect (about 220 against 110 µs)
-    and nothing uses them (no receiver listens to LinkClick saves).
-
-    On PostgreSQL, when the click is its own transaction (autocommit, as in the redirect), the
-    INSERT also calls ``set_config('synchronous_commit', 'off', true)``: the one-statement form
-    of ``SET LOCAL synchronous_commit TO OFF`` in a transaction around the INSERT, without the
-    three extra round trips of BEGIN / SET LOCAL / COMMIT. The commit then returns without
-    waiting for its WAL record to reach the disk (the WAL writer flushes it within
-    ``wal_writer_delay``, 200 ms by default), so a click no longer waits for an fsync. The trade:
-    if the database server crashes or its machine loses power, the clicks committed in that
-    last fraction of a second may be missing after recovery. Nothing is ever corrupted or half
-    written (recovery ends at a consistent point, each click whole or absent), a crash or kill
-    of the web process loses nothing (the row is committed before the 302 is sent), and the
-    setting lasts for this one transaction only, so nothing else on the connection (sales,
-    imports) is affected. Inside a caller's transaction the plain INSERT is used and the
-    caller's commit keeps its own durability.
-    """
+    """Count one click: with TRACKING_CLICK_FLUSH_SECONDS > 0 (the default) it joins this
+    process's buffer and the writer thread inserts it with its batch, so the redirect touches
+    no database; with 0 it is one INSERT committed before the redirect answers. Both are in
+    ``tracking.clicks``, with what each trades."""
+    row = (link_id, at or timezone.now(), visitor)
     if settings.TRACKING_CLICK_FLUSH_SECONDS > 0:
-        clicks.buffer.add((link_id, at or timezone.now(), visitor))
-        return
-    connection = connections[router.db_for_write(LinkClick)]
-    clicked_at = _CLICKED_AT.get_db_prep_value(at or timezone.now(), connection)
-    asynchronous = connection.vendor == "postgresql" and not connection.in_atomic_block
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _click_insert_sql(connection.alias, asynchronous), (link_id, clicked_at, visitor)
-        )
-
-
-@lru_cache(maxsize=8)
-def _click_insert_sql(alias: str, asynchronous: bool) -> str:
-    quote = connections[alias].ops.quote_name
-    columns = ", ".join(
-        quote(LinkClick._meta.get_field(name).column) for name in ("link", "clicked_at", "visitor")
-    )
-    insert = f"INSERT INTO {quote(LinkClick._meta.db_table)} ({columns}) "
-    if asynchronous:
-        # PostgreSQL evaluates a volatile function in a FROM subquery even though its result
-        # is unused (it never prunes or inlines one), so the setting is in force at commit.
-        return (
-            insert + "SELECT %s, %s, %s "
-            "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS asynchronous_commit"
-        )
-    return insert + "VALUES (%s, %s, %s)"
+        clicks.buffer.add(row)
+    else:
+        clicks.click_insert_now(row)
 
 
 def targets_forget_related(*, instance) -> None:
