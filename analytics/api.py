@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from core.api import IdFilter, OwnedViewSetMixin
+from courses import api as courses_api
 
 from .creator_settings import creator_settings_get, creator_settings_update
 from .models import (
@@ -21,6 +23,7 @@ from .models import (
     RecomputeRun,
     SalesForecast,
 )
+from .selectors import forecast_get
 from .services import metrics_recompute_enqueue
 
 # --- serializers -----------------------------------------------------------------------------
@@ -222,3 +225,19 @@ class CreatorSettingsView(generics.RetrieveUpdateAPIView):
         settings = serializer.instance
         creator_settings_update(settings=settings, data=serializer.validated_data)
         serializer.instance = settings
+
+
+class CourseViewSet(courses_api.CourseViewSet):
+    """The requester's courses. Effective prices and the stored forecast hang off each one."""
+
+    @extend_schema(
+        responses={200: SalesForecastSerializer, 404: OpenApiResponse(description="No forecast")}
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def forecast(self, request, pk=None):
+        """The stored sales forecast of the course with its daily points."""
+        course = self.get_object()
+        forecast = forecast_get(owner=request.user, course_id=course.pk)
+        if forecast is None:
+            raise NotFound("No forecast computed yet.")
+        return Response(SalesForecastSerializer(forecast).data)

@@ -25,10 +25,10 @@ from django.utils import timezone
 from core.db import upsert_rows
 from courses import pricing
 from courses.models import Course, Discount, PriceTier, Sale
-from tracking.funnel import funnel_recompute
 from videos.models import Platform, Video, VideoDailyStat
 
 from . import forecasting, formulas, ranking
+from .funnel import funnel_recompute
 from .models import (
     CreatorSettings,
     EngagementMetric,
@@ -64,7 +64,7 @@ class RecomputeCounts:
     forecasts: int = 0
     forecast_points: int = 0
     rankings: int = 0
-    funnel: int = 0  # sale attributions and funnel rows (tracking/funnel.py)
+    funnel: int = 0  # sale attributions and funnel rows (analytics/funnel.py)
 
     @property
     def total(self) -> int:

@@ -286,3 +286,34 @@ class RecomputeRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class RecomputeState(models.Model):
+    """Whether a creator's stored figures are behind their data, and the last enqueue.
+
+    Marked stale inside the transaction of the write that made them so (the event hub's
+    in-transaction phase; ``stale_since`` is the latest such write); a run that started after
+    it clears it. ``queued_at`` later
+    than the last run's start means a recompute is already waiting, so another write does not
+    enqueue a second one. A failure to enqueue is kept here, not swallowed.
+    """
+
+    OWNER_PATH = "owner"
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recompute_state"
+    )
+    stale_since = models.DateTimeField(_("stale since"), null=True, blank=True)
+    queued_at = models.DateTimeField(_("recompute queued at"), null=True, blank=True)
+    run_started_at = models.DateTimeField(_("last run started at"), null=True, blank=True)
+    enqueue_error = models.TextField(_("enqueue error"), blank=True)
+    enqueue_failed_at = models.DateTimeField(_("enqueue failed at"), null=True, blank=True)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("recompute state")
+        verbose_name_plural = _("recompute states")
+
+    def __str__(self) -> str:
+        return f"{self.owner}: {'stale' if self.stale_since else 'fresh'}"

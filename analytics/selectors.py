@@ -73,15 +73,3 @@ def last_recompute(*, owner):
     from .models import RecomputeRun
 
     return RecomputeRun.objects.owned_by(owner).order_by("-started_at").first()
-
-
-def video_metric_annotations(window: str = MetricWindow.LIFETIME) -> dict:
-    """Subqueries that put a video's stored D_F and CQ_F on a Video queryset (for sorting a
-    list by them without a query per row)."""
-    from django.db.models import OuterRef, Subquery
-
-    stored = EngagementMetric.objects.filter(video=OuterRef("pk"), window=window)
-    return {
-        "metric_engagement": Subquery(stored.values("engagement")[:1]),
-        "metric_composite_quality": Subquery(stored.values("composite_quality")[:1]),
-    }

@@ -19,12 +19,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
-from webhooks.services import webhook_event_emit
+from core.events import Event, emit
 
 from . import engine
-from .models import RecomputeRun
+from .models import RecomputeRun, RecomputeState
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +115,7 @@ def metrics_recompute_owner(*, owner_id: int, trigger: str = "manual") -> Recomp
         if run is None:
             logger.info("recompute of owner %s skipped: a run is in progress", owner_id)
             return None
+        figures_run_started(owner_id=owner_id, at=run.started_at)
         try:
             with transaction.atomic():
                 _commit_without_waiting_for_disk()
@@ -121,12 +123,13 @@ def metrics_recompute_owner(*, owner_id: int, trigger: str = "manual") -> Recomp
                 _fault_injection_pause()
                 # Committed with the figures: one commit, and never figures without it.
                 recompute_run_finish(run=run, rows_written=counts.total)
+                figures_mark_fresh(owner_id=owner_id, as_of=run.started_at)
         except Exception as exc:
             recompute_run_finish(run=run, error=f"{type(exc).__name__}: {exc}")
             raise
-        webhook_event_emit(
+        emit(
+            Event.METRICS_RECOMPUTED,
             owner_id=owner_id,
-            event="metrics.recomputed",
             payload={"run": run.pk, "trigger": trigger, "rows_written": run.rows_written},
         )
         return run
@@ -140,9 +143,75 @@ def creator_ids_to_recompute() -> list[int]:
     return sorted(set(with_videos) | set(with_courses))
 
 
-def metrics_recompute_enqueue(*, owner_id: int, trigger: str) -> None:
-    """Ask a worker to recompute the creator once the current transaction commits (imports,
-    edits); nothing is enqueued when it rolls back."""
+# A recompute queued this long ago that never started is taken as lost and queued again.
+QUEUED_LOST_AFTER = timedelta(minutes=30)
+
+
+def figures_mark_stale(*, owner_id: int) -> None:
+    """Record, in the caller's transaction, that the creator's figures are behind their data
+    as of now: one upsert. The latest mark is kept, so a run clears it only when it started
+    after every write that marked it."""
+    RecomputeState.objects.bulk_create(
+        [RecomputeState(owner_id=owner_id, stale_since=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["owner"],
+        update_fields=["stale_since"],
+    )
+
+
+def figures_run_started(*, owner_id: int, at) -> None:
+    """A run that starts now reads every write committed before it: a recompute queued before
+    this moment is no longer waiting, so the next write queues a new one."""
+    RecomputeState.objects.filter(owner_id=owner_id).update(run_started_at=at)
+
+
+def figures_mark_fresh(*, owner_id: int, as_of) -> None:
+    """Clear the stale mark when the run that just finished started after it."""
+    RecomputeState.objects.filter(owner_id=owner_id, stale_since__lte=as_of).update(
+        stale_since=None
+    )
+
+
+def metrics_recompute_enqueue_now(*, owner_id: int, trigger: str) -> bool:
+    """The one enqueue: send a recompute of the creator unless one is already waiting.
+
+    Debounced on the state row: a recompute queued after the last run started will read this
+    write too, so a second one is not sent. The claim is one conditional UPDATE, so two writes
+    committing together send one task. A broker that refuses is logged and recorded on the
+    state (the hourly run still comes); the claim is released so the next write tries again.
+    Returns True when a task was sent.
+    """
     from .tasks import recompute_owner_metrics
 
-    transaction.on_commit(lambda: recompute_owner_metrics.delay(owner_id, trigger))
+    now = timezone.now()
+    state, _ = RecomputeState.objects.get_or_create(owner_id=owner_id)
+    waiting = Q(queued_at__isnull=False, queued_at__gt=now - QUEUED_LOST_AFTER) & (
+        Q(run_started_at__isnull=True) | Q(run_started_at__lt=F("queued_at"))
+    )
+    claimed = (
+        RecomputeState.objects.filter(pk=state.pk).exclude(waiting).update(queued_at=now)
+    )
+    if not claimed:
+        return False
+    try:
+        recompute_owner_metrics.delay(owner_id, trigger)
+    except Exception as exc:
+        logger.exception("could not enqueue the recompute of owner %s", owner_id)
+        RecomputeState.objects.filter(pk=state.pk).update(
+            queued_at=None,
+            enqueue_error=f"{type(exc).__name__}: {exc}"[:2000],
+            enqueue_failed_at=timezone.now(),
+        )
+        return False
+    if state.enqueue_error:
+        RecomputeState.objects.filter(pk=state.pk).update(enqueue_error="", enqueue_failed_at=None)
+    return True
+
+
+def metrics_recompute_enqueue(*, owner_id: int, trigger: str) -> None:
+    """Mark the creator's figures stale now and ask a worker to recompute them once the
+    current transaction commits; nothing is enqueued when it rolls back."""
+    figures_mark_stale(owner_id=owner_id)
+    transaction.on_commit(
+        lambda: metrics_recompute_enqueue_now(owner_id=owner_id, trigger=trigger), robust=True
+    )

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status, viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -16,8 +16,6 @@ from core.api import (
     OwnedModelSerializer,
     OwnedViewSetMixin,
 )
-from tracking.api import CampaignLinksSerializer, campaign_links
-from tracking.services import links_for_campaign
 
 from .models import Campaign, InteractionTactic, LiveSession, Phase, ScheduledPost
 from .selectors import campaign_gaps
@@ -186,30 +184,6 @@ class CampaignViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
         """Days in the campaign's windows with no post on one of its platforms."""
         campaign = self.get_object()
         return Response(GapSerializer(campaign_gaps(campaign=campaign), many=True).data)
-
-    @extend_schema(
-        request=None,
-        responses={201: CampaignLinksSerializer, 200: CampaignLinksSerializer},
-        description=(
-            "A tracking link for every planned post of the campaign (suggestions get none): 201 "
-            "when some were new, 200 when every post already had one."
-        ),
-    )
-    @action(
-        detail=True,
-        methods=["post"],
-        url_path="tracking-links",
-        pagination_class=None,
-        filter_backends=[],
-    )
-    def tracking_links(self, request, pk=None):
-        campaign = self.get_object()
-        created = links_for_campaign(owner=request.user, campaign=campaign)
-        body = CampaignLinksSerializer(
-            {"created": created, "links": campaign_links(owner=request.user, campaign=campaign)},
-            context=self.get_serializer_context(),
-        ).data
-        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class ScheduledPostViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.htmx import refuse, render_page, trigger, validation_message, wants_fragment
-from tracking.selectors import campaign_tracking
+from core.panels import panels_context
 
 from . import selectors, services
 from .forms import CampaignForm, PostForm
@@ -71,7 +71,7 @@ def planner_page(request, campaign_id: int):
     if not wants_fragment(request):
         # Below the calendar, outside the fragment htmx refreshes after each edit.
         context["campaign"] = campaign
-        context["tracking"] = campaign_tracking(owner=request.user, campaign_id=campaign.pk)
+        context.update(panels_context("campaign.planner", request=request, campaign=campaign))
     return render_page(request, "campaigns/planner.html", "campaigns/_planner.html", context)
 
 

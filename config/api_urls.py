@@ -7,12 +7,13 @@ from analytics import api as analytics_api
 from campaigns import api as campaigns_api
 from core.token_api import ApiTokenView
 from courses import api as courses_api
+from imports import api as imports_api
 from tracking import api as tracking_api
 from videos import api as videos_api
 from webhooks import api as webhooks_api
 
 router = DefaultRouter()
-router.register("courses", courses_api.CourseViewSet, basename="course")
+router.register("courses", analytics_api.CourseViewSet, basename="course")
 router.register("price-tiers", courses_api.PriceTierViewSet, basename="pricetier")
 router.register("discounts", courses_api.DiscountViewSet, basename="discount")
 router.register("competitor-prices", courses_api.CompetitorPriceViewSet, basename="competitorprice")
@@ -20,8 +21,8 @@ router.register("sales", courses_api.SaleViewSet, basename="sale")
 router.register("platforms", videos_api.PlatformViewSet, basename="platform")
 router.register("videos", videos_api.VideoViewSet, basename="video")
 router.register("daily-stats", videos_api.VideoDailyStatViewSet, basename="videodailystat")
-router.register("import-jobs", videos_api.ImportJobViewSet, basename="importjob")
-router.register("campaigns", campaigns_api.CampaignViewSet, basename="campaign")
+router.register("import-jobs", imports_api.ImportJobViewSet, basename="importjob")
+router.register("campaigns", tracking_api.CampaignViewSet, basename="campaign")
 router.register("scheduled-posts", campaigns_api.ScheduledPostViewSet, basename="scheduledpost")
 router.register("live-sessions", campaigns_api.LiveSessionViewSet, basename="livesession")
 router.register(

@@ -8,11 +8,12 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 CREATOR_GROUP = "Creators"
-CREATOR_APPS = ("courses", "videos", "campaigns", "analytics", "webhooks", "tracking")
+CREATOR_APPS = ("courses", "videos", "campaigns", "analytics", "webhooks", "tracking", "imports")
 # Shared reference rows a creator may read but not change.
 READ_ONLY_MODELS = {
     ("videos", "platform"),
     ("analytics", "recomputerun"),
+    ("analytics", "recomputestate"),
     ("webhooks", "webhookdelivery"),
     ("tracking", "linkclick"),  # counted by the redirect, never typed in
 }

@@ -4,7 +4,6 @@ from django.utils import timezone
 from django.utils.html import format_html_join, mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from analytics.selectors import last_recompute
 from core.admin import OwnedModelAdmin, OwnedTabularInline
 
 from .models import CompetitorPrice, Course, Discount, PriceTier, Sale
@@ -67,7 +66,9 @@ class CourseAdmin(OwnedModelAdmin):
 
     @admin.display(description=_("last recompute"))
     def last_recompute(self, obj):
-        run = last_recompute(owner=obj.owner) if obj and obj.pk else None
+        # Runs belong to analytics, above courses: reached through the owner's relation.
+        runs = obj.owner.recompute_runs.order_by("-started_at") if obj and obj.pk else None
+        run = runs.first() if runs is not None else None
         if run is None:
             return _("Never.")
         when = timezone.localtime(run.finished_at or run.started_at)

@@ -5,14 +5,11 @@ from __future__ import annotations
 from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from analytics.api import SalesForecastSerializer
-from analytics.selectors import forecast_get
 from core.api import (
     MAX_ID,
     IdFilter,
@@ -22,8 +19,7 @@ from core.api import (
     OwnedViewSetMixin,
     rows_validate,
 )
-from tracking.api import SaleAttributionSerializer
-from tracking.codes import code_normalize
+from core.codes import code_normalize
 
 from . import selectors, services
 from .models import CompetitorPrice, Course, Discount, PriceTier, Sale
@@ -128,6 +124,23 @@ class TrackingCodeMixin:
     def validate_tracking_code(self, value: str) -> str:
         """A printed code, the /r/ link or a landing URL all store as the code."""
         return code_normalize(value)
+
+
+class SaleAttributionSerializer(serializers.Serializer):
+    """How the last recompute credited a sale; read with the sale (``attribution__link``
+    joined), never with a query of its own. The attribution is tracking's row, reached through
+    the sale's reverse relation."""
+
+    method = serializers.CharField(read_only=True)
+    method_label = serializers.CharField(source="get_method_display", read_only=True)
+    link = serializers.IntegerField(source="link_id", read_only=True, allow_null=True)
+    link_code = serializers.CharField(source="link.code", read_only=True, allow_null=True)
+    video = serializers.IntegerField(source="video_id", read_only=True, allow_null=True)
+    click_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    inferred = serializers.BooleanField(
+        read_only=True, help_text="Credited to the last click before the sale, not by a code."
+    )
+    computed_at = serializers.DateTimeField(read_only=True)
 
 
 class SaleSerializer(TrackingCodeMixin, OwnedModelSerializer):
@@ -245,7 +258,8 @@ class SaleFilter(CourseChildFilter):
 
 
 class CourseViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
-    """The requester's courses. Effective prices and the stored forecast hang off each one."""
+    """The requester's courses. Effective prices hang off each one (analytics adds the stored
+    forecast: ``analytics.api.CourseViewSet``)."""
 
     queryset = Course.objects.all()
     serializer_class = CourseSerializer
@@ -272,18 +286,6 @@ class CourseViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
         at = query.validated_data.get("at") or timezone.now()
         prices = selectors.course_effective_prices(course=course, at=at)
         return Response(EffectivePriceSerializer(prices, many=True).data)
-
-    @extend_schema(
-        responses={200: SalesForecastSerializer, 404: OpenApiResponse(description="No forecast")}
-    )
-    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
-    def forecast(self, request, pk=None):
-        """The stored sales forecast of the course with its daily points."""
-        course = self.get_object()
-        forecast = forecast_get(owner=request.user, course_id=course.pk)
-        if forecast is None:
-            raise NotFound("No forecast computed yet.")
-        return Response(SalesForecastSerializer(forecast).data)
 
 
 class PriceTierViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):

@@ -11,8 +11,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.codes import code_normalize
 from core.models import OwnedQuerySet, TimestampedModel
-from tracking.codes import code_normalize
 
 
 class Level(models.TextChoices):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,10 +10,32 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from core.errors import RowsInvalid, merge_row_errors, row_error
+from core.events import Event, emit
 from core.services import instance_create
-from videos.models import Platform, Video
 
 from .models import Course, PriceTier, Sale
+
+LOOKUP_BATCH = 500
+# What makes two sales without an order reference the same sale.
+NATURAL_KEY = (
+    "course_id",
+    "tier_id",
+    "platform_id",
+    "source_video_id",
+    "quantity",
+    "unit_price",
+    "sold_at",
+    "tracking_code",
+)
+UPDATABLE = (
+    "tier_id",
+    "platform_id",
+    "source_video_id",
+    "quantity",
+    "unit_price",
+    "sold_at",
+    "tracking_code",
+)
 
 SALE_INPUT_FIELDS = (
     "course",
@@ -29,13 +52,16 @@ SALE_INPUT_FIELDS = (
 SALE_RELATIONS = {
     "course": Course,
     "tier": PriceTier,
-    "platform": Platform,
-    "source_video": Video,
+    # Models of apps above courses, reached through the sale's foreign keys (no import).
+    "platform": Sale._meta.get_field("platform").related_model,
+    "source_video": Sale._meta.get_field("source_video").related_model,
 }
 
 
-def _sale_payload(sales: Sequence[Sale]) -> dict[str, Any]:
+def sale_payload(sales: Sequence[Sale]) -> dict[str, Any]:
+    """The ``sale.recorded`` payload: the sales as the webhook lists them."""
     return {
+        "courses": sorted({sale.course_id for sale in sales}),
         "sales": [
             {
                 "id": sale.pk,
@@ -57,17 +83,12 @@ def _sale_payload(sales: Sequence[Sale]) -> dict[str, Any]:
 def sale_record(*, owner, data: dict[str, Any]) -> Sale:
     """Record one sale of the creator's course, tell their webhooks (sale.recorded) and
     recompute the creator's figures after the commit."""
-    from analytics.services import metrics_recompute_enqueue
-    from webhooks.models import Event
-    from webhooks.services import webhook_event_emit
-
     course = data.get("course")
     if course is None or course.owner_id != owner.pk:
         raise ValidationError({"course": "Choose one of your own courses."})
     sale = instance_create(model=Sale, data=data)
-    webhook_event_emit(owner_id=owner.pk, event=Event.SALE_RECORDED, payload=_sale_payload([sale]))
-    # Forecasts and the funnel (which video sold it) include the sale after the recompute.
-    metrics_recompute_enqueue(owner_id=owner.pk, trigger="api")
+    # Webhooks hear of it; forecasts and the funnel include it after the recompute.
+    emit(Event.SALE_RECORDED, owner_id=owner.pk, payload=sale_payload([sale]))
     return sale
 
 
@@ -82,10 +103,6 @@ def sales_record_bulk(*, owner, rows: Sequence[dict[str, Any]]) -> list[Sale]:
     whatever the batch size: one per related model, one for stored order references, the
     inserts in batches.
     """
-    from analytics.services import metrics_recompute_enqueue
-    from webhooks.models import Event
-    from webhooks.services import webhook_event_emit
-
     related = _related_rows(owner, rows)
     errors: list[dict[str, Any]] = []
     sales: list[Sale] = []
@@ -100,10 +117,7 @@ def sales_record_bulk(*, owner, rows: Sequence[dict[str, Any]]) -> list[Sale]:
     try:
         with transaction.atomic():
             created = Sale.objects.bulk_create(sales, batch_size=500)
-            webhook_event_emit(
-                owner_id=owner.pk, event=Event.SALE_RECORDED, payload=_sale_payload(created)
-            )
-            metrics_recompute_enqueue(owner_id=owner.pk, trigger="api")
+            emit(Event.SALE_RECORDED, owner_id=owner.pk, payload=sale_payload(created))
     except IntegrityError:
         raise ValidationError(
             "A sale with one of these order references was recorded meanwhile; nothing was written."
@@ -177,3 +191,67 @@ def _order_ref_conflicts(sales: list[Sale], rows: Sequence[dict[str, Any]]) -> l
             )
         seen.add(key)
     return errors
+
+
+def sale_values(sale: Sale) -> tuple:
+    """What makes two sales without an order reference the same sale."""
+    return tuple(getattr(sale, name) for name in NATURAL_KEY)
+
+
+@transaction.atomic
+def sales_upsert(*, owner_id: int, sales: Sequence[Sale]) -> tuple[int, int, int]:
+    """Upsert checked sales of the creator's courses (a sales file): rows with an order
+    reference on (course, order reference), rows without one on all their values, so the same
+    list twice adds nothing. ``sale.recorded`` lists the sales created or changed.
+
+    Returns (created, updated, unchanged), in a bounded number of queries.
+    """
+    with_ref = [sale for sale in sales if sale.order_ref]
+    without_ref = [sale for sale in sales if not sale.order_ref]
+    existing: dict[tuple[int, str], Sale] = {}
+    refs = sorted({sale.order_ref for sale in with_ref})
+    course_ids = {sale.course_id for sale in sales}
+    for start in range(0, len(refs), LOOKUP_BATCH):
+        for sale in Sale.objects.filter(
+            course_id__in=course_ids, order_ref__in=refs[start : start + LOOKUP_BATCH]
+        ):
+            existing[(sale.course_id, sale.order_ref)] = sale
+    to_create, to_update, unchanged = [], [], 0
+    for sale in with_ref:
+        stored = existing.get((sale.course_id, sale.order_ref))
+        if stored is None:
+            to_create.append(sale)
+        elif sale_values(stored) == sale_values(sale):
+            unchanged += 1
+        else:
+            for name in UPDATABLE:
+                setattr(stored, name, getattr(sale, name))
+            to_update.append(stored)
+
+    if without_ref:
+        times = [sale.sold_at for sale in without_ref]
+        stored_counts = Counter(
+            tuple(values)
+            for values in Sale.objects.filter(
+                course_id__in={sale.course_id for sale in without_ref},
+                order_ref="",
+                sold_at__gte=min(times),
+                sold_at__lte=max(times),
+            ).values_list(*NATURAL_KEY)
+        )
+        for sale in without_ref:
+            key = sale_values(sale)
+            if stored_counts[key] > 0:
+                stored_counts[key] -= 1
+                unchanged += 1
+            else:
+                to_create.append(sale)
+    Sale.objects.bulk_create(to_create, batch_size=500)
+    if to_update:
+        Sale.objects.bulk_update(
+            to_update, [n.removesuffix("_id") for n in UPDATABLE], batch_size=500
+        )
+    recorded = [*to_create, *to_update]
+    if recorded:
+        emit(Event.SALE_RECORDED, owner_id=owner_id, payload=sale_payload(recorded))
+    return len(to_create), len(to_update), unchanged

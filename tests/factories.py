@@ -14,14 +14,16 @@ from analytics.models import (
     ForecastPoint,
     PlatformRanking,
     RecomputeRun,
+    RecomputeState,
     SalesForecast,
 )
 from campaigns.models import Campaign, InteractionTactic, LiveSession, ScheduledPost
+from core import codes
 from core.services import creator_create
 from courses.models import CompetitorPrice, Course, Discount, Level, PriceTier, Sale
-from tracking import codes
+from imports.models import ImportJob
 from tracking.models import FunnelStat, LinkClick, SaleAttribution, TrackingLink
-from videos.models import ImportJob, PipelineStatus, Platform, Video, VideoDailyStat
+from videos.models import PipelineStatus, Platform, Video, VideoDailyStat
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 
 
@@ -325,6 +327,7 @@ def owned_row(model, owner):
         ForecastPoint: lambda: ForecastPointFactory(forecast=SalesForecastFactory(course=course())),
         PlatformRanking: lambda: PlatformRankingFactory(course=course()),
         RecomputeRun: lambda: RecomputeRunFactory(owner=owner),
+        RecomputeState: lambda: RecomputeState.objects.create(owner=owner),
         ImportJob: lambda: ImportJobFactory(owner=owner),
         WebhookEndpoint: lambda: WebhookEndpointFactory(owner=owner),
         WebhookDelivery: lambda: WebhookDeliveryFactory(

@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from core import codes
 from core.admin import OwnedModelAdmin
 
-from . import codes
 from .models import FunnelStat, LinkClick, TrackingLink
 
 

@@ -9,13 +9,15 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from campaigns import api as campaigns_api
 from campaigns.models import Campaign, Phase
 from core.api import IdFilter, OwnedModelSerializer, OwnedViewSetMixin
 
 from . import services
-from .models import FunnelScope, FunnelStat, SaleAttribution, TrackingLink
+from .models import FunnelScope, FunnelStat, TrackingLink
 
 # --- querysets -------------------------------------------------------------------------------
 
@@ -173,31 +175,6 @@ class FunnelStatSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SaleAttributionSerializer(serializers.ModelSerializer):
-    """How the last recompute credited a sale; read with the sale (``attribution__link``
-    joined), never with a query of its own."""
-
-    method_label = serializers.CharField(source="get_method_display", read_only=True)
-    link_code = serializers.CharField(source="link.code", read_only=True, allow_null=True)
-    inferred = serializers.BooleanField(
-        read_only=True, help_text="Credited to the last click before the sale, not by a code."
-    )
-
-    class Meta:
-        model = SaleAttribution
-        fields = [
-            "method",
-            "method_label",
-            "link",
-            "link_code",
-            "video",
-            "click_at",
-            "inferred",
-            "computed_at",
-        ]
-        read_only_fields = fields
-
-
 # --- filters ---------------------------------------------------------------------------------
 
 
@@ -297,3 +274,31 @@ class FunnelStatViewSet(OwnedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = FunnelStatFilter
     ordering_fields = ["score", "net_revenue", "views", "clicks"]
     ordering = ["scope", "-net_revenue", "id"]
+
+
+class CampaignViewSet(campaigns_api.CampaignViewSet):
+    """The requester's campaigns; tracking adds a link for every planned post."""
+
+    @extend_schema(
+        request=None,
+        responses={201: CampaignLinksSerializer, 200: CampaignLinksSerializer},
+        description=(
+            "A tracking link for every planned post of the campaign (suggestions get none): 201 "
+            "when some were new, 200 when every post already had one."
+        ),
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="tracking-links",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def tracking_links(self, request, pk=None):
+        campaign = self.get_object()
+        created = services.links_for_campaign(owner=request.user, campaign=campaign)
+        body = CampaignLinksSerializer(
+            {"created": created, "links": campaign_links(owner=request.user, campaign=campaign)},
+            context=self.get_serializer_context(),
+        ).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -7,6 +7,6 @@ class TrackingConfig(AppConfig):
     verbose_name = _("Tracking links and attribution")
 
     def ready(self) -> None:
-        from . import signals
+        from . import panels, signals  # noqa: F401  (panels register with core.panels)
 
         signals.connect()

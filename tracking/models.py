@@ -14,9 +14,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core import codes
 from core.models import OwnedQuerySet, TimestampedModel
-
-from . import codes
 
 
 class TrackingLink(TimestampedModel):

@@ -22,9 +22,10 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, ScheduledPost
+from core import codes
 from videos.models import Video
 
-from . import clicks, codes
+from . import clicks
 from .models import TrackingLink
 
 CODE_ATTEMPTS = 8

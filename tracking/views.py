@@ -7,7 +7,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from . import codes, services, visitors
+from core import codes
+
+from . import services, visitors
 
 
 @require_safe

@@ -1,17 +1,14 @@
-"""API for platforms (shared, read-only), videos, their daily statistics and import jobs."""
+"""API for platforms (shared, read-only), videos and their daily statistics."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import F, FilteredRelation, Q
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from analytics.models import MetricWindow
 from core.api import (
     MAX_ID,
     IdCursorPagination,
@@ -22,9 +19,9 @@ from core.api import (
     rows_validate,
 )
 
-from .bulk import stats_bulk_upsert
-from .models import ImportJob, PipelineStatus, Platform, Video, VideoDailyStat
-from .services import import_job_create
+from .models import PipelineStatus, Platform, Video, VideoDailyStat
+from .selectors import with_lifetime_metrics
+from .services import stats_bulk_upsert
 
 # --- serializers -----------------------------------------------------------------------------
 
@@ -185,17 +182,10 @@ class PlatformViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ["name"]
 
 
-def _with_lifetime_metrics(queryset):
-    """One LEFT JOIN to the stored lifetime metric: figures for a whole page in one query."""
-    return queryset.annotate(
-        lifetime=FilteredRelation("metrics", condition=Q(metrics__window=MetricWindow.LIFETIME))
-    ).annotate(**{f"lifetime_{name}": F(f"lifetime__{name}") for name in METRIC_FIELDS})
-
-
 class VideoViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
     """The requester's videos with their lifetime engagement and quality figures."""
 
-    queryset = _with_lifetime_metrics(Video.objects.all())
+    queryset = with_lifetime_metrics(Video.objects.all(), METRIC_FIELDS)
     serializer_class = VideoSerializer
     filterset_class = VideoFilter
     ordering_fields = [
@@ -240,91 +230,3 @@ class VideoDailyStatViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
                 "unchanged": outcome.unchanged,
             }
         )
-
-
-# --- import jobs -----------------------------------------------------------------------------
-
-
-class ImportJobSerializer(OwnedModelSerializer):
-    progress_percent = serializers.IntegerField(read_only=True)
-    errors = serializers.ListField(
-        child=serializers.DictField(),
-        read_only=True,
-        help_text="[{row, column, message}, ...]; error_count counts those not listed too.",
-    )
-    result = serializers.DictField(read_only=True)
-    detected_mode = serializers.ChoiceField(
-        choices=ImportJob.Mode.choices, allow_blank=True, read_only=True
-    )
-
-    class Meta:
-        model = ImportJob
-        fields = [
-            "id",
-            "kind",
-            "original_filename",
-            "platform",
-            "mode",
-            "detected_mode",
-            "dry_run",
-            "status",
-            "rows_total",
-            "rows_done",
-            "progress_percent",
-            "errors",
-            "error_count",
-            "result",
-            "started_at",
-            "finished_at",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = fields
-
-
-class ImportJobCreateSerializer(serializers.Serializer):
-    """An upload: a CSV or XLSX platform export (kind=stats) or sales list (kind=sales)."""
-
-    file = serializers.FileField()
-    kind = serializers.ChoiceField(choices=ImportJob.Kind.choices, default=ImportJob.Kind.STATS)
-    platform = serializers.PrimaryKeyRelatedField(
-        queryset=Platform.objects.all(),
-        required=False,
-        allow_null=True,
-        help_text="Stats only; empty: taken from the file.",
-    )
-    mode = serializers.ChoiceField(choices=ImportJob.Mode.choices, default=ImportJob.Mode.AUTO)
-    dry_run = serializers.BooleanField(default=False)
-
-
-class ImportJobViewSet(
-    OwnedViewSetMixin,
-    mixins.CreateModelMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
-    """Upload a file, then poll its job: status, rows_done/rows_total and errors by row."""
-
-    queryset = ImportJob.objects.all()
-    serializer_class = ImportJobSerializer
-    parser_classes = [MultiPartParser]
-    filterset_fields = ["kind", "status"]
-    ordering_fields = ["created_at", "finished_at"]
-    ordering = ["-created_at", "-id"]
-
-    @extend_schema(request=ImportJobCreateSerializer, responses={201: ImportJobSerializer})
-    def create(self, request, *args, **kwargs):
-        upload = ImportJobCreateSerializer(data=request.data)
-        upload.is_valid(raise_exception=True)
-        data = upload.validated_data
-        job = import_job_create(
-            owner=request.user,
-            kind=data["kind"],
-            file=data["file"],
-            original_filename=data["file"].name,
-            platform=data.get("platform"),
-            mode=data["mode"],
-            dry_run=data["dry_run"],
-        )
-        return Response(self.get_serializer(job).data, status=status.HTTP_201_CREATED)

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import ImportJob, Platform, Video
-from .page_services import EDITABLE_FIELDS
+from .models import Platform, Video
+from .services import EDITABLE_FIELDS
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -116,25 +116,3 @@ class VideoForm(forms.ModelForm):
             "script_closing": _("The call to action: where the course is and why now."),
             "length_seconds": _("L in the quality score, in seconds (shown in minutes there)."),
         }
-
-
-class ImportUploadForm(forms.Form):
-    """An upload on the imports page; the import services do the real checking."""
-
-    kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportJob.Kind.choices)
-    file = forms.FileField(
-        label=_("File"),
-        help_text=_("CSV (UTF-8 or GBK/GB18030) or XLSX, as the platform exports it."),
-    )
-    platform = forms.ModelChoiceField(
-        label=_("Platform"),
-        queryset=Platform.objects.order_by("name"),
-        required=False,
-        empty_label=_("From the file (a platform column or the headers)"),
-    )
-    mode = forms.ChoiceField(
-        label=_("Numbers are"), choices=ImportJob.Mode.choices, initial=ImportJob.Mode.AUTO
-    )
-    preview_first = forms.BooleanField(
-        label=_("Preview first (check the file, write nothing)"), required=False, initial=True
-    )

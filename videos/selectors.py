@@ -6,10 +6,11 @@ engine wrote. Nothing here computes a metric.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.utils import timezone
 
 from .models import PipelineStatus, Platform, Video, VideoDailyStat
@@ -148,3 +149,16 @@ def video_daily_series(*, video: Video, days: int = CHART_DAYS) -> DailySeries:
         views=[by_day[d]["views"] if d in by_day else None for d in span],
         interactions=[by_day[d]["interactions"] if d in by_day else None for d in span],
     )
+
+
+# The value of analytics' MetricWindow.LIFETIME: the stored figures over a video's whole life.
+# Videos reach them through the ``metrics`` relation, never by importing analytics.
+LIFETIME_WINDOW = "lifetime"
+
+
+def with_lifetime_metrics(queryset: QuerySet[Video], fields: Sequence[str]) -> QuerySet[Video]:
+    """One LEFT JOIN to the stored lifetime metrics: ``lifetime_<field>`` on every row of a
+    page in one query (None until the first recompute)."""
+    return queryset.annotate(
+        lifetime=FilteredRelation("metrics", condition=Q(metrics__window=LIFETIME_WINDOW))
+    ).annotate(**{f"lifetime_{name}": F(f"lifetime__{name}") for name in fields})

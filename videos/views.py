@@ -18,14 +18,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from analytics.models import MetricWindow
 from core.htmx import add_trigger, refuse, render_page, trigger
+from core.panels import panels_context
 from courses.selectors import course_list
-from tracking.selectors import video_tracking
 
 from .forms import BoardFilterForm, VideoCreateForm, VideoForm
 from .models import Video
-from .page_services import video_create, video_move, video_update
 from .selectors import (
     CHART_DAYS,
     DailySeries,
@@ -35,6 +33,7 @@ from .selectors import (
     video_get,
     video_list,
 )
+from .services import video_create, video_move, video_update
 
 BOARD = "videos/board.html"
 BOARD_PARTIAL = "videos/_board.html"
@@ -189,7 +188,6 @@ def _chart_spec(series: DailySeries) -> dict:
 
 def _detail_context(video: Video, form: VideoForm, *, owner) -> dict:
     series = video_daily_series(video=video)
-    stored = {metric.window: metric for metric in video.metrics.all()}
     return {
         "video": video,
         "form": form,
@@ -198,13 +196,8 @@ def _detail_context(video: Video, form: VideoForm, *, owner) -> dict:
         "chart_json": json.dumps(_chart_spec(series), ensure_ascii=False)
         if not series.is_empty
         else "",
-        "metric_rows": [(label, stored.get(value)) for value, label in MetricWindow.choices],
-        "has_metrics": bool(stored),
-        "missing_windows": [
-            str(label) for value, label in MetricWindow.choices if value not in stored
-        ],
-        "computed_at": max((m.computed_at for m in stored.values()), default=None),
-        "tracking": video_tracking(owner=owner, video_id=video.pk),
+        # Stored metrics and the tracking link come from the apps that compute them.
+        **panels_context("video.detail", owner=owner, video=video),
     }
 
 

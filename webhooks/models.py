@@ -10,13 +10,18 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.events import Event as HubEvent
 from core.models import OwnedQuerySet, TimestampedModel
 
 
 class Event(models.TextChoices):
-    IMPORT_FINISHED = "import.finished", _("Import finished")
-    METRICS_RECOMPUTED = "metrics.recomputed", _("Metrics recomputed")
-    SALE_RECORDED = "sale.recorded", _("Sale recorded")
+    """The hub's events a creator can have sent to a URL (values of ``core.events.Event``)."""
+
+    IMPORT_FINISHED = HubEvent.IMPORT_FINISHED.value, _("Import finished")
+    METRICS_RECOMPUTED = HubEvent.METRICS_RECOMPUTED.value, _("Metrics recomputed")
+    SALE_RECORDED = HubEvent.SALE_RECORDED.value, _("Sale recorded")
+    SALE_REFUNDED = HubEvent.SALE_REFUNDED.value, _("Sale refunded")
+    STATS_CHANGED = HubEvent.STATS_CHANGED.value, _("Statistics changed")
 
 
 def new_secret() -> str:

@@ -41,13 +41,16 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_htmx",
+    # Lowest layer first (README "Layout"): an app imports only from apps above it here.
     "core",
+    "webhooks",
     "courses",
     "videos",
     "campaigns",
-    "analytics",
-    "webhooks",
     "tracking",
+    "analytics",
+    "imports",
+    "demo",
 ]
 
 MIDDLEWARE = [

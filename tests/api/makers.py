@@ -18,6 +18,7 @@ from rest_framework.authtoken.models import Token
 from analytics.models import SalesForecast
 from campaigns.models import Campaign, ScheduledPost
 from courses.models import Course, PriceTier, Sale
+from imports.models import ImportJob
 from tests.factories import (
     CampaignFactory,
     CourseFactory,
@@ -32,7 +33,7 @@ from tests.factories import (
     platform,
 )
 from tracking.models import AttributionMethod, TrackingLink
-from videos.models import ImportJob, Platform, Video, VideoDailyStat
+from videos.models import Platform, Video, VideoDailyStat
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 
 _serial = count(1)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from imports.models import ImportJob
+from imports.services import import_job_run
 from tests.factories import VideoFactory, platform
-from videos.models import ImportJob, VideoDailyStat
-from videos.services import import_job_run
+from videos.models import VideoDailyStat
 
 pytestmark = pytest.mark.django_db
 

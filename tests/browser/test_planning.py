@@ -129,8 +129,8 @@ def test_switch_to_chinese_and_back(page):
 
 
 def test_import_a_file_with_preview_and_progress(page, tmp_path):
-    from videos.importing.jobs import import_job_run
-    from videos.models import ImportJob
+    from imports.models import ImportJob
+    from imports.services import import_job_run
 
     export = tmp_path / "douyin.csv"
     export.write_text(

@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.utils import timezone
 
+from analytics import funnel
 from tests.browser.conftest import _new_page, screenshot
-from tracking import funnel
 from tracking.models import LinkClick, TrackingLink
 from videos.models import PipelineStatus, Video
 

@@ -199,7 +199,8 @@ def test_full_planner_page_query_count_is_fixed(
     creator_client, creator, campaign, posts_per_cell, django_assert_num_queries
 ):
     """The whole page adds the tracking section: phase funnel, post links, posts without one."""
-    from tracking import funnel, services
+    from analytics import funnel
+    from tracking import services
 
     _fill(campaign, posts_per_cell)
     services.links_for_campaign(owner=creator, campaign=campaign)

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from analytics import engine
+from analytics import engine, funnel
 from courses.models import Level
 from tests.factories import (
     CompetitorPriceFactory,
@@ -16,7 +16,6 @@ from tests.factories import (
     TrackingLinkFactory,
     VideoFactory,
 )
-from tracking import funnel
 
 pytestmark = pytest.mark.django_db
 

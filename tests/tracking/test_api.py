@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from analytics import funnel
 from tests.api.conftest import token_client
 from tests.factories import (
     CampaignFactory,
@@ -21,7 +22,7 @@ from tests.factories import (
     VideoFactory,
     platform,
 )
-from tracking import funnel, services
+from tracking import services
 from tracking.models import FunnelStat, LinkClick, TrackingLink
 
 pytestmark = pytest.mark.django_db

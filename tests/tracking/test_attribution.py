@@ -8,7 +8,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from analytics import funnel
 from analytics.models import CreatorSettings
+from core import codes
 from tests.factories import (
     CampaignFactory,
     CourseFactory,
@@ -17,7 +19,7 @@ from tests.factories import (
     ScheduledPostFactory,
     VideoFactory,
 )
-from tracking import codes, funnel, services
+from tracking import services
 from tracking.models import SaleAttribution
 
 NOW = timezone.now().replace(microsecond=0)
@@ -202,4 +204,4 @@ def test_a_sale_recorded_through_the_api_recomputes_after_commit(
             },
         )
     assert sale.tracking_code == links[0].code
-    assert sent == [(creator.pk, "api")]
+    assert sent == [(creator.pk, "sale.recorded")]

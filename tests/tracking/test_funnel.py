@@ -33,7 +33,7 @@ def at(day, hour=12):
 def recompute(*owners):
     ids = [o.pk for o in owners]
     engine.engagement_recompute(owner_ids=ids, today=TODAY)
-    from tracking import funnel
+    from analytics import funnel
 
     funnel.funnel_recompute(owner_ids=ids, today=TODAY, now=timezone.now())
 

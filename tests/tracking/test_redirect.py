@@ -9,8 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.core.cache import cache
 
+from core import codes
 from tests.factories import CampaignFactory, CourseFactory, ScheduledPostFactory, VideoFactory
-from tracking import clicks, codes, services, visitors
+from tracking import clicks, services, visitors
 from tracking.models import LinkClick, TrackingLink
 
 BROWSER = (

@@ -10,7 +10,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from analytics.models import CreatorSettings
+from analytics import funnel
+from analytics.models import CreatorSettings, RecomputeState
 from tests.factories import (
     CourseFactory,
     EngagementMetricFactory,
@@ -20,7 +21,6 @@ from tests.factories import (
     VideoFactory,
     platform,
 )
-from tracking import funnel
 from videos.models import PipelineStatus, Video
 from videos.selectors import COLUMN_LIMIT
 
@@ -565,16 +565,24 @@ def test_edit_form_refuses_unpublishing_a_video_with_stats(creator_client, creat
     assert video.status == PipelineStatus.PUBLISHED
 
 
-def test_changing_quality_inputs_enqueues_a_recompute(creator_client, creator, monkeypatch):
+def test_changing_quality_inputs_enqueues_a_recompute(
+    creator_client, creator, monkeypatch, django_capture_on_commit_callbacks
+):
     calls = []
     monkeypatch.setattr(
-        "videos.page_services.metrics_recompute_enqueue", lambda **kwargs: calls.append(kwargs)
+        "analytics.services.metrics_recompute_enqueue_now", lambda **kwargs: calls.append(kwargs)
     )
     video = idea(creator)
-    creator_client.post(detail_url(video), video_form_data(video, topic="new topic"), **HTMX)
+    with django_capture_on_commit_callbacks(execute=True):
+        creator_client.post(detail_url(video), video_form_data(video, topic="new topic"), **HTMX)
     assert calls == []
-    creator_client.post(detail_url(video), video_form_data(video, usefulness="5"), **HTMX)
-    assert calls == [{"owner_id": creator.pk, "trigger": "video_edit"}]
+    assert not RecomputeState.objects.filter(owner=creator, stale_since__isnull=False).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        creator_client.post(detail_url(video), video_form_data(video, usefulness="5"), **HTMX)
+    # video.changed: the figures are marked stale in the edit's transaction, one recompute
+    # is queued after it commits.
+    assert calls == [{"owner_id": creator.pk, "trigger": "video.changed"}]
+    assert RecomputeState.objects.get(owner=creator).stale_since is not None
 
 
 def test_edit_without_javascript_redirects_with_a_message(creator_client, creator):

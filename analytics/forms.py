@@ -1,0 +1,44 @@
+"""Forms of the settings page."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .creator_settings import WEIGHT_GROUPS
+from .models import CreatorSettings
+
+WEIGHT_WIDGET = forms.NumberInput(attrs={"min": 0, "step": "any", "inputmode": "decimal"})
+
+
+class CreatorSettingsForm(forms.ModelForm):
+    """The eight weights and the attribution window; negatives are refused by the model,
+    all-zero groups by the service."""
+
+    GROUPS = (
+        (
+            _("Engagement D_F = λ1·F + λ2·D"),
+            WEIGHT_GROUPS["engagement"],
+        ),
+        (
+            _("Composite quality CQ_F = λ1·F + λ2·D + λ3·CQ"),
+            WEIGHT_GROUPS["quality"],
+        ),
+        (
+            _("Platform ranking: audience match, traffic scale, commission"),
+            WEIGHT_GROUPS["ranking"],
+        ),
+        (_("Which video sold it"), ("attribution_window_days",)),
+    )
+
+    class Meta:
+        model = CreatorSettings
+        fields = CreatorSettings.SETTING_FIELDS
+        widgets = {
+            **dict.fromkeys(CreatorSettings.WEIGHT_FIELDS, WEIGHT_WIDGET),
+            "attribution_window_days": forms.NumberInput(attrs={"min": 1, "max": 90}),
+        }
+
+    def fieldsets(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """Bound fields grouped as the formulas use them, for the template."""
+        return [(legend, [self[name] for name in names]) for legend, names in self.GROUPS]

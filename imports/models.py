@@ -1,0 +1,108 @@
+"""Import jobs: one uploaded file's way in, its progress and its outcome."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.models import OwnedQuerySet, TimestampedModel
+from core.uploads import import_upload_to
+
+
+class ImportJob(TimestampedModel):
+    """One uploaded file's way into CourseReel: what was asked, how far it got, what went wrong.
+
+    The page polls ``rows_done``/``rows_total`` while a worker processes it; the outcome and
+    errors stay on the row afterwards.
+    """
+
+    class Kind(models.TextChoices):
+        STATS = "stats", _("Daily video statistics")
+        SALES = "sales", _("Sales list")
+
+    class Mode(models.TextChoices):
+        AUTO = "auto", _("Detect")
+        DAILY = "daily", _("Daily numbers")
+        CUMULATIVE = "cumulative", _("Running totals")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        VALIDATING = "validating", _("Validating")
+        RUNNING = "running", _("Writing")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    FINISHED = (Status.SUCCEEDED, Status.FAILED)
+    OWNER_PATH = "owner"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind, default=Kind.STATS)
+    original_filename = models.CharField(_("original file name"), max_length=255)
+    file = models.FileField(_("stored file"), upload_to=import_upload_to, max_length=400)
+    platform = models.ForeignKey(
+        "videos.Platform",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: taken from the file's platform column or its headers."),
+    )
+    mode = models.CharField(_("requested mode"), max_length=12, choices=Mode, default=Mode.AUTO)
+    detected_mode = models.CharField(
+        _("mode used"),
+        max_length=12,
+        choices=Mode,
+        blank=True,
+        help_text=_("Daily or running totals, as detected or forced."),
+    )
+    dry_run = models.BooleanField(
+        _("dry run"), default=False, help_text=_("Check and preview only; write nothing.")
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status, default=Status.PENDING, db_index=True
+    )
+    rows_total = models.PositiveIntegerField(_("rows in the file"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows checked"), default=0)
+    errors = models.JSONField(
+        _("errors"), default=list, blank=True, help_text=_("[{row, column, message}, ...]")
+    )
+    error_count = models.PositiveIntegerField(
+        _("error count"), default=0, help_text=_("All errors found, including those not listed.")
+    )
+    result = models.JSONField(
+        _("result"),
+        default=dict,
+        blank=True,
+        help_text=_("Counts, column mapping and preview rows of the finished import."),
+    )
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        # The table keeps the name it had when import jobs lived in the videos app.
+        db_table = "videos_importjob"
+        ordering = ["-created_at"]
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        indexes = [models.Index(fields=["owner", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.original_filename} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def progress_percent(self) -> int:
+        """For the progress bar; a finished job is 100 whatever its counts."""
+        if self.is_finished:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(100, self.rows_done * 100 // self.rows_total)
