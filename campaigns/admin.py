@@ -3,10 +3,30 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import OwnedModelAdmin, OwnedTabularInline
 
+from . import services
 from .models import Campaign, InteractionTactic, LiveSession, ScheduledPost
 
 
-class ScheduledPostInline(OwnedTabularInline):
+class PostWritesMixin:
+    """Posts in the admin follow the planner's rules (campaigns.services)."""
+
+    def service_check(self, request, instance) -> None:
+        if instance.campaign_id and instance.platform_id and instance.planned_at:
+            services.post_check(
+                campaign=instance.campaign,
+                platform=instance.platform,
+                planned_at=instance.planned_at,
+                post=instance,
+            )
+
+    def service_save(self, request, instance, change: bool):
+        return services.post_save(post=instance)
+
+    def service_delete(self, request, instance) -> None:
+        services.post_delete(post=instance)
+
+
+class ScheduledPostInline(PostWritesMixin, OwnedTabularInline):
     model = ScheduledPost
     fields = (
         "planned_at",
@@ -43,7 +63,7 @@ class CampaignAdmin(OwnedModelAdmin):
 
 
 @admin.register(ScheduledPost)
-class ScheduledPostAdmin(OwnedModelAdmin):
+class ScheduledPostAdmin(PostWritesMixin, OwnedModelAdmin):
     list_display = ("__str__", "campaign", "platform", "planned_at", "phase_label", "is_suggestion")
     list_filter = ("platform", "is_suggestion")
     search_fields = ("title", "hashtags", "video__title", "campaign__name")

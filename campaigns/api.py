@@ -17,6 +17,7 @@ from core.api import (
     OwnedViewSetMixin,
 )
 
+from . import services
 from .models import Campaign, InteractionTactic, LiveSession, Phase, ScheduledPost
 from .selectors import campaign_gaps
 
@@ -194,6 +195,18 @@ class ScheduledPostViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
     filterset_class = ScheduledPostFilter
     ordering_fields = ["planned_at", "created_at"]
     ordering = ["planned_at", "id"]
+
+    # The planner's rules (day over, platform outside the campaign) hold here too.
+    def perform_create(self, serializer) -> None:
+        post = services.post_create(**serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=post.pk)
+
+    def perform_update(self, serializer) -> None:
+        post = services.post_update(post=serializer.instance, **serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=post.pk)
+
+    def perform_destroy(self, instance) -> None:
+        services.post_delete(post=instance)
 
 
 class LiveSessionViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):

@@ -51,7 +51,13 @@ class PostForm(forms.Form):
     def __init__(self, *args, campaign: Campaign, **kwargs):
         super().__init__(*args, **kwargs)
         self.campaign = campaign
-        self.fields["platform"].queryset = campaign.platforms.order_by("name")
+        # Offer the campaign's platforms; accept any, so the service refuses another one with
+        # the message every surface gives ("… is not one of this campaign's platforms.").
+        platform = self.fields["platform"]
+        platform.queryset = Platform.objects.all()
+        platform.choices = [("", platform.empty_label or "---------")] + [
+            (p.pk, p.name) for p in campaign.platforms.order_by("name")
+        ]
         self.fields["video"].queryset = (
             Video.objects.owned_by(campaign.owner)
             .filter(course=campaign.course)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -94,6 +94,13 @@ class Campaign(TimestampedModel):
         )
 
 
+def outside_campaign_message(campaign: Campaign) -> str:
+    return _("Pick a day inside the campaign: from %(first)s to %(last)s.") % {
+        "first": campaign.days[0],
+        "last": campaign.days[-1],
+    }
+
+
 class ScheduledPost(TimestampedModel):
     """A video planned for one platform at one moment; its phase follows from the date."""
 
@@ -139,9 +146,7 @@ class ScheduledPost(TimestampedModel):
     def clean(self) -> None:
         errors = {}
         if self.campaign_id and self.planned_at and self.phase is None:
-            errors["planned_at"] = _(
-                "Pick a day inside the campaign: from %(first)s to %(last)s."
-            ) % {"first": self.campaign.days[0], "last": self.campaign.days[-1]}
+            errors["planned_at"] = outside_campaign_message(self.campaign)
         if self.video_id and self.campaign_id and self.video.owner_id != self.campaign.owner_id:
             errors["video"] = _("Choose one of your own videos.")
         if errors:
@@ -155,7 +160,9 @@ class LiveSession(models.Model):
     platform = models.ForeignKey("videos.Platform", on_delete=models.PROTECT, related_name="+")
     title = models.CharField(_("title"), max_length=200)
     starts_at = models.DateTimeField(_("starts at"))
-    duration_minutes = models.PositiveSmallIntegerField(_("duration (min)"), default=60)
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("duration (min)"), default=60, validators=[MinValueValidator(1)]
+    )
     topic = models.CharField(_("topic"), max_length=200, blank=True)
 
     objects = OwnedQuerySet.as_manager()
@@ -172,6 +179,12 @@ class LiveSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} @ {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
+
+    def clean(self) -> None:
+        if self.campaign_id and self.starts_at:
+            campaign = self.campaign
+            if campaign.phase_of(self.starts_at) is None:
+                raise ValidationError({"starts_at": outside_campaign_message(campaign)})
 
 
 class InteractionTactic(models.Model):

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.events import Event, emit
 from videos.models import PipelineStatus, Platform, Video
 
 from .models import Campaign, ScheduledPost
@@ -68,6 +69,27 @@ def _check_platform(campaign: Campaign, platform: Platform) -> None:
         )
 
 
+def post_check(
+    *,
+    campaign: Campaign,
+    platform: Platform,
+    planned_at: datetime,
+    post: ScheduledPost | None = None,
+    today: date | None = None,
+) -> None:
+    """The planning rules every surface shares (the model adds "inside the windows"): a post
+    whose day is over stays as it was, a new day may not be over, and the platform must be one
+    of the campaign's. Raises ValidationError on the field concerned."""
+    today = today or timezone.localdate()
+    if post is not None and post.pk:
+        stored = ScheduledPost.objects.filter(pk=post.pk).values_list("planned_at", flat=True)
+        before = stored.first()
+        if before is not None and timezone.localdate(before) < today:
+            raise ValidationError(_("This post's day is over; it can no longer be changed."))
+    _check_not_past(planned_at, today=today)
+    _check_platform(campaign, platform)
+
+
 @transaction.atomic
 def post_create(
     *,
@@ -81,8 +103,7 @@ def post_create(
     today: date | None = None,
 ) -> ScheduledPost:
     """A post inside the campaign's windows, on one of its platforms, not in the past."""
-    _check_not_past(planned_at, today=today or timezone.localdate())
-    _check_platform(campaign, platform)
+    post_check(campaign=campaign, platform=platform, planned_at=planned_at, today=today)
     post = ScheduledPost(
         campaign=campaign,
         platform=platform,
@@ -94,21 +115,48 @@ def post_create(
     )
     post.full_clean()
     post.save()
+    _announce(campaign)
     return post
 
 
 @transaction.atomic
 def post_update(*, post: ScheduledPost, today: date | None = None, **changes) -> ScheduledPost:
     today = today or timezone.localdate()
-    if timezone.localdate(post.planned_at) < today:
+    if post.pk and timezone.localdate(post.planned_at) < today:
         raise ValidationError(_("This post's day is over; it can no longer be changed."))
+    changes = {name: value for name, value in changes.items() if getattr(post, name) != value}
+    if not changes:
+        return post
     for name, value in changes.items():
         setattr(post, name, value)
     _check_not_past(post.planned_at, today=today)
     _check_platform(post.campaign, post.platform)
     post.full_clean()
     post.save(update_fields=[*changes, "updated_at"])
+    _announce(post.campaign)
     return post
+
+
+@transaction.atomic
+def post_save(*, post: ScheduledPost, today: date | None = None) -> ScheduledPost:
+    """Save a post whose fields a form has already set (the admin): the same rules as
+    ``post_create`` and ``post_update``."""
+    post_check(
+        campaign=post.campaign,
+        platform=post.platform,
+        planned_at=post.planned_at,
+        post=post,
+        today=today,
+    )
+    post.full_clean()
+    post.save()
+    _announce(post.campaign)
+    return post
+
+
+def _announce(campaign: Campaign) -> None:
+    """The funnel's phase figures follow the posts."""
+    emit(Event.CAMPAIGN_CHANGED, owner_id=campaign.owner_id, payload={"campaigns": [campaign.pk]})
 
 
 def post_move(
@@ -122,10 +170,13 @@ def post_move(
     return post_update(post=post, today=today, **changes)
 
 
+@transaction.atomic
 def post_delete(*, post: ScheduledPost, today: date | None = None) -> None:
     if timezone.localdate(post.planned_at) < (today or timezone.localdate()):
         raise ValidationError(_("This post's day is over; it stays in the record."))
+    campaign = post.campaign
     post.delete()
+    _announce(campaign)
 
 
 def usual_posting_times(*, owner) -> dict[int, time]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 
 from .models import owner_path
 
@@ -34,7 +34,47 @@ class OwnerScopedMixin:
         return field
 
 
-class OwnedModelAdmin(OwnerScopedMixin, admin.ModelAdmin):
+def _with_service_check(form_class, check):
+    """The form runs the entity service's rules after the model's, so a refusal appears as a
+    form error on its field (the admin validates before it saves)."""
+
+    class ServiceCheckedForm(form_class):
+        def _post_clean(self):
+            super()._post_clean()
+            if self.errors or getattr(self, "cleaned_data", None) is None:
+                return
+            if self.cleaned_data.get("DELETE"):
+                return
+            try:
+                check(self.instance, self)
+            except ValidationError as error:
+                self._update_errors(error)
+
+    ServiceCheckedForm.__name__ = form_class.__name__
+    return ServiceCheckedForm
+
+
+class ServiceWritesMixin:
+    """Admin writes go through the entity's service, as the pages' and the API's do.
+
+    An admin names the service's checks in ``service_check(request, instance)`` (run during
+    form validation, raising ValidationError) and its writes in ``service_save(request,
+    instance, change)`` and ``service_delete(request, instance)``; the defaults save as Django
+    would. Inlines do the same per row (``save_formset``).
+    """
+
+    def service_check(self, request, instance) -> None:
+        return None
+
+    def service_save(self, request, instance, change: bool):
+        instance.save()
+        return instance
+
+    def service_delete(self, request, instance) -> None:
+        instance.delete()
+
+
+class OwnedModelAdmin(ServiceWritesMixin, OwnerScopedMixin, admin.ModelAdmin):
     """For models with a direct ``owner`` field it is set from the request, never typed."""
 
     def _has_owner_field(self) -> bool:
@@ -59,10 +99,31 @@ class OwnedModelAdmin(OwnerScopedMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if self._has_owner_field() and not obj.owner_id:
             obj.owner = request.user
-        super().save_model(request, obj, form, change)
+        self.service_save(request, obj, change)
+
+    def delete_model(self, request, obj):
+        self.service_delete(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.service_delete(request, obj)
+
+    def save_formset(self, request, form, formset, change):
+        inline = getattr(formset, "service_inline", None)
+        if inline is None:
+            return super().save_formset(request, form, formset, change)
+        rows = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            inline.service_delete(request, obj)
+        for obj in rows:
+            inline.service_save(request, obj, obj.pk is not None)
+        formset.save_m2m()
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
+        form = _with_service_check(
+            form, lambda instance, _form: self.service_check(request, instance)
+        )
         if self._has_owner_field() and not request.user.is_superuser:
             # Model validation (unique per owner, ownership of related rows) needs the owner
             # before save; the form excludes the field, so hand it over here.
@@ -84,11 +145,21 @@ class OwnedModelAdmin(OwnerScopedMixin, admin.ModelAdmin):
         return form
 
 
-class OwnedTabularInline(OwnerScopedMixin, admin.TabularInline):
+class ServiceInlineMixin(ServiceWritesMixin):
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = _with_service_check(
+            formset.form, lambda instance, _form: self.service_check(request, instance)
+        )
+        formset.service_inline = self
+        return formset
+
+
+class OwnedTabularInline(ServiceInlineMixin, OwnerScopedMixin, admin.TabularInline):
     extra = 0
 
 
-class OwnedStackedInline(OwnerScopedMixin, admin.StackedInline):
+class OwnedStackedInline(ServiceInlineMixin, OwnerScopedMixin, admin.StackedInline):
     extra = 0
 
 

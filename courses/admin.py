@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import OwnedModelAdmin, OwnedTabularInline
 
+from . import services
 from .models import CompetitorPrice, Course, Discount, PriceTier, Sale
 
 
@@ -146,3 +147,7 @@ class SaleAdmin(OwnedModelAdmin):
             return _("Not computed yet.")
         video = attribution.video.title if attribution.video_id else "—"
         return f"{video} ({attribution.get_method_display()})"
+
+    # Recorded sales announce sale.recorded like the API's and the importer's.
+    def service_save(self, request, instance, change: bool):
+        return services.sale_save(sale=instance)

@@ -93,7 +93,9 @@ class PriceTier(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="tiers")
     level = models.CharField(_("level"), max_length=16, choices=Level, default=Level.BEGINNER)
     name = models.CharField(_("name"), max_length=100)
-    list_price = models.DecimalField(_("list price"), max_digits=10, decimal_places=2)
+    list_price = models.DecimalField(
+        _("list price"), max_digits=10, decimal_places=2, validators=[MinValueValidator(0)]
+    )
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
 
     objects = OwnedQuerySet.as_manager()
@@ -218,8 +220,12 @@ class Sale(models.Model):
     source_video = models.ForeignKey(
         "videos.Video", on_delete=models.SET_NULL, null=True, blank=True, related_name="sales"
     )
-    quantity = models.PositiveIntegerField(_("quantity"), default=1)
-    unit_price = models.DecimalField(_("unit price paid"), max_digits=10, decimal_places=2)
+    # Validators, not only the CHECK constraints: the admin, the API and the importers then
+    # refuse a bad value with the same message on the field.
+    quantity = models.IntegerField(_("quantity"), default=1, validators=[MinValueValidator(1)])
+    unit_price = models.DecimalField(
+        _("unit price paid"), max_digits=10, decimal_places=2, validators=[MinValueValidator(0)]
+    )
     sold_at = models.DateTimeField(_("sold at"))
     order_ref = models.CharField(
         _("order reference"),

@@ -92,6 +92,16 @@ def sale_record(*, owner, data: dict[str, Any]) -> Sale:
     return sale
 
 
+@transaction.atomic
+def sale_save(*, sale: Sale) -> Sale:
+    """Save a sale whose fields a form has already set (the admin): the model's rules, then
+    ``sale.recorded`` like every other way of recording one."""
+    sale.full_clean()
+    sale.save()
+    emit(Event.SALE_RECORDED, owner_id=sale.course.owner_id, payload=sale_payload([sale]))
+    return sale
+
+
 def sales_record_bulk(*, owner, rows: Sequence[dict[str, Any]]) -> list[Sale]:
     """Record a batch of sales all or nothing.
 

@@ -14,11 +14,10 @@ from django.utils import timezone
 from analytics.models import CreatorSettings, RecomputeRun
 from campaigns.models import Campaign, InteractionTactic, LiveSession, ScheduledPost
 from core import codes
+from core.services import creator_create
 from courses.models import CompetitorPrice, Course, Discount, Level, PriceTier, Sale
 from tracking.models import FunnelStat, LinkClick, TrackingLink
 from videos.models import PipelineStatus, Platform, Video, VideoDailyStat
-
-from core.services import creator_create
 
 TOPICS = [
     "Python 自动化",

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from core.admin import OwnedModelAdmin, ReadOnlyTabularInline
 
+from . import services
 from .models import Platform, Video, VideoDailyStat
 from .selectors import with_lifetime_metrics
 
@@ -76,6 +77,13 @@ class VideoAdmin(OwnedModelAdmin):
     )
     inlines = [DailyStatInline]
 
+    # The board's pipeline rules hold here too (videos.services).
+    def service_check(self, request, instance) -> None:
+        services.video_status_check(video=instance, new_status=instance.status)
+
+    def service_save(self, request, instance, change: bool):
+        return services.video_save(video=instance)
+
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         return with_lifetime_metrics(queryset, ("engagement", "composite_quality"))
@@ -112,3 +120,10 @@ class VideoDailyStatAdmin(OwnedModelAdmin):
     list_select_related = ("video",)
     date_hierarchy = "date"
     autocomplete_fields = ("video",)
+
+    # Statistics written here announce stats.changed like every other way in.
+    def service_save(self, request, instance, change: bool):
+        return services.daily_stat_save(stat=instance, owner=instance.video.owner)
+
+    def service_delete(self, request, instance) -> None:
+        services.daily_stat_delete(stat=instance)

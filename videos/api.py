@@ -19,6 +19,7 @@ from core.api import (
     rows_validate,
 )
 
+from . import services
 from .models import PipelineStatus, Platform, Video, VideoDailyStat
 from .selectors import with_lifetime_metrics
 from .services import stats_bulk_upsert
@@ -198,6 +199,15 @@ class VideoViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
     ]
     ordering = ["-published_at", "-created_at"]
 
+    # The board's rules (pipeline moves) hold here too.
+    def perform_create(self, serializer) -> None:
+        video = services.video_create(owner=self.request.user, **serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=video.pk)
+
+    def perform_update(self, serializer) -> None:
+        video = services.video_update(video=serializer.instance, data=serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=video.pk)
+
 
 class VideoDailyStatViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
     """One video's numbers for one day. Lists page by cursor (stable while rows arrive)."""
@@ -218,6 +228,23 @@ class VideoDailyStatViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
             "not change are left alone. The creator's figures are recomputed afterwards."
         ),
     )
+    # One day's row through the same service as the admin: stats.changed is announced.
+    def perform_create(self, serializer) -> None:
+        stat = services.daily_stat_save(
+            stat=VideoDailyStat(**serializer.validated_data), owner=self.request.user
+        )
+        serializer.instance = self.get_queryset().get(pk=stat.pk)
+
+    def perform_update(self, serializer) -> None:
+        stat = serializer.instance
+        for name, value in serializer.validated_data.items():
+            setattr(stat, name, value)
+        stat = services.daily_stat_save(stat=stat, owner=self.request.user)
+        serializer.instance = self.get_queryset().get(pk=stat.pk)
+
+    def perform_destroy(self, instance) -> None:
+        services.daily_stat_delete(stat=instance)
+
     @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
     def bulk(self, request):
         rows = rows_validate(StatRowSerializer, request.data)

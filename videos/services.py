@@ -43,8 +43,11 @@ EDITABLE_FIELDS = (
     "production_level",
     "usefulness",
 )
-# L, Q and U feed CQ and CQ_F: changing them makes the stored metrics stale.
+# L, Q and U feed CQ and CQ_F; the course, platform and publication feed the funnel and the
+# rankings: changing them makes the stored figures stale.
 QUALITY_INPUTS = frozenset({"length_seconds", "production_level", "usefulness"})
+FIGURE_INPUTS = QUALITY_INPUTS | {"course", "platform", "status", "published_at"}
+PROTECTED_FIELDS = frozenset({"id", "owner", "created_at", "updated_at"})
 
 
 def _status_change_check(*, video: Video, new_status: str) -> None:
@@ -71,8 +74,12 @@ def video_create(
     course=None,
     topic: str = "",
     target_audience: str = "",
+    status: str = PipelineStatus.IDEA,
+    **fields: Any,
 ) -> Video:
-    """A new idea on the board; the owner always comes from the request, never the input."""
+    """A new video (an idea on the board by default; the API may give any other field). The
+    owner always comes from the request, never the input."""
+    fields.pop("owner", None)
     video = Video(
         owner=owner,
         title=title,
@@ -80,10 +87,13 @@ def video_create(
         course=course,
         topic=topic,
         target_audience=target_audience,
-        status=PipelineStatus.IDEA,
+        status=status,
+        **fields,
     )
     video.full_clean()
     video.save()
+    if status == PipelineStatus.PUBLISHED:
+        emit(Event.VIDEO_CHANGED, owner_id=owner.pk, payload={"videos": [video.pk]})
     return video
 
 
@@ -115,15 +125,41 @@ def video_move(*, video: Video, status: str) -> list[str]:
 
 
 @transaction.atomic
-def video_update(*, video: Video, data: dict[str, Any]) -> Video:
-    """Apply the page's edits to the listed fields only, after the pipeline and model rules.
+def video_save(*, video: Video) -> Video:
+    """Save a video whose fields a form has already set (the admin): the pipeline and model
+    rules of ``video_update``, and ``video.changed`` when figure inputs moved."""
+    stored = Video.objects.filter(pk=video.pk).first() if video.pk else None
+    if stored is not None and stored.status != video.status:
+        _status_change_check(video=stored, new_status=video.status)
+    video.full_clean()
+    video.save()
+    moved = stored is None or any(
+        getattr(stored, name) != getattr(video, name) for name in FIGURE_INPUTS
+    )
+    if moved:
+        emit(Event.VIDEO_CHANGED, owner_id=video.owner_id, payload={"videos": [video.pk]})
+    return video
 
-    A change to L, Q or U enqueues a recompute so CQ and CQ_F catch up after the commit.
+
+def video_status_check(*, video: Video, new_status: str) -> None:
+    """The pipeline rule alone, for a form that validates before it saves (the admin)."""
+    stored = Video.objects.filter(pk=video.pk).first() if video.pk else None
+    if stored is not None and stored.status != new_status:
+        _status_change_check(video=stored, new_status=new_status)
+
+
+@transaction.atomic
+def video_update(*, video: Video, data: dict[str, Any]) -> Video:
+    """Apply edits (the page's form fields, the API's writable fields, the admin's form)
+    after the pipeline and model rules.
+
+    A change to what the figures are computed from (L, Q, U, the course, the platform, the
+    publication) announces ``video.changed`` so they catch up after the commit.
     """
     changes = {
         name: value
         for name, value in data.items()
-        if name in EDITABLE_FIELDS and getattr(video, name) != value
+        if name not in PROTECTED_FIELDS and getattr(video, name) != value
     }
     if "status" in changes:
         _status_change_check(video=video, new_status=changes["status"])
@@ -133,7 +169,7 @@ def video_update(*, video: Video, data: dict[str, Any]) -> Video:
         setattr(video, name, value)
     video.full_clean()
     video.save(update_fields=[*changes, "updated_at"])
-    if QUALITY_INPUTS & changes.keys():
+    if FIGURE_INPUTS & changes.keys():
         # L, Q and U feed CQ and CQ_F: the stored figures are stale until the recompute.
         emit(Event.VIDEO_CHANGED, owner_id=video.owner_id, payload={"videos": [video.pk]})
     return video

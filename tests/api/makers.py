@@ -130,6 +130,19 @@ def _campaign(owner) -> Campaign:
     return CampaignFactory(owner=owner)
 
 
+def _live_session(owner) -> dict:
+    """A live session on launch day: sessions must fall inside the campaign's windows."""
+    campaign = _campaign(owner)
+    starts_at = timezone.make_aware(datetime.combine(campaign.launch_date, time(20, 0)))
+    return {
+        "campaign": campaign.pk,
+        "platform": platform().pk,
+        "title": "Q&A",
+        "starts_at": starts_at.isoformat(),
+        "duration_minutes": 45,
+    }
+
+
 def _sale_row(owner) -> dict:
     course = _course(owner)
     return {
@@ -250,13 +263,7 @@ CREATE_RECIPES: dict[str, Recipe] = {
     ),
     "/api/v1/scheduled-posts/": Recipe(_post_body, {"campaign": Campaign, "video": Video}),
     "/api/v1/live-sessions/": Recipe(
-        lambda o: {
-            "campaign": _campaign(o).pk,
-            "platform": platform().pk,
-            "title": "Q&A",
-            "starts_at": _now().isoformat(),
-            "duration_minutes": 45,
-        },
+        lambda o: _live_session(o),
         {"campaign": Campaign},
     ),
     "/api/v1/interaction-tactics/": Recipe(
