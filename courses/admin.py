@@ -10,21 +10,31 @@ from . import services
 from .models import CompetitorPrice, Course, Discount, PriceTier, Sale
 
 
-class PriceTierInline(OwnedTabularInline):
+class CourseRowWrites:
+    """Courses, tiers, discounts and competitor prices save through the course services."""
+
+    def service_save(self, request, instance, change: bool):
+        return services.course_row_save(row=instance)
+
+    def service_delete(self, request, instance) -> None:
+        services.course_row_delete(row=instance)
+
+
+class PriceTierInline(CourseRowWrites, OwnedTabularInline):
     model = PriceTier
 
 
-class DiscountInline(OwnedTabularInline):
+class DiscountInline(CourseRowWrites, OwnedTabularInline):
     model = Discount
     fields = ("name", "tier", "kind", "value", "starts_at", "ends_at", "code", "max_redemptions")
 
 
-class CompetitorPriceInline(OwnedTabularInline):
+class CompetitorPriceInline(CourseRowWrites, OwnedTabularInline):
     model = CompetitorPrice
 
 
 @admin.register(Course)
-class CourseAdmin(OwnedModelAdmin):
+class CourseAdmin(CourseRowWrites, OwnedModelAdmin):
     list_display = (
         "title",
         "level",
@@ -96,7 +106,7 @@ class CourseAdmin(OwnedModelAdmin):
 
 
 @admin.register(PriceTier)
-class PriceTierAdmin(OwnedModelAdmin):
+class PriceTierAdmin(CourseRowWrites, OwnedModelAdmin):
     list_display = ("name", "course", "level", "list_price", "currency")
     list_filter = ("level", "currency")
     search_fields = ("name", "course__title")
@@ -104,7 +114,7 @@ class PriceTierAdmin(OwnedModelAdmin):
 
 
 @admin.register(Discount)
-class DiscountAdmin(OwnedModelAdmin):
+class DiscountAdmin(CourseRowWrites, OwnedModelAdmin):
     list_display = ("name", "course", "tier", "kind", "value", "starts_at", "ends_at", "code")
     list_filter = ("kind",)
     search_fields = ("name", "code", "course__title")
@@ -113,7 +123,7 @@ class DiscountAdmin(OwnedModelAdmin):
 
 
 @admin.register(CompetitorPrice)
-class CompetitorPriceAdmin(OwnedModelAdmin):
+class CompetitorPriceAdmin(CourseRowWrites, OwnedModelAdmin):
     list_display = ("competitor", "course", "platform", "price", "currency", "observed_on")
     list_filter = ("platform",)
     search_fields = ("competitor", "course__title")

@@ -257,7 +257,33 @@ class SaleFilter(CourseChildFilter):
 # --- views -----------------------------------------------------------------------------------
 
 
-class CourseViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
+class CourseWritesMixin:
+    """Courses and their rows write through the course services (course.changed)."""
+
+    def perform_create(self, serializer) -> None:
+        model = self.get_queryset().model
+        if model is Course:
+            row = services.course_create(owner=self.request.user, data=serializer.validated_data)
+        else:
+            row = services.course_row_create(model=model, data=serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=row.pk)
+
+    def perform_update(self, serializer) -> None:
+        if isinstance(serializer.instance, Course):
+            row = services.course_update(
+                course=serializer.instance, data=serializer.validated_data
+            )
+        else:
+            row = services.course_row_update(
+                row=serializer.instance, data=serializer.validated_data
+            )
+        serializer.instance = self.get_queryset().get(pk=row.pk)
+
+    def perform_destroy(self, instance) -> None:
+        services.course_row_delete(row=instance)
+
+
+class CourseViewSet(CourseWritesMixin, OwnedViewSetMixin, viewsets.ModelViewSet):
     """The requester's courses. Effective prices hang off each one (analytics adds the stored
     forecast: ``analytics.api.CourseViewSet``)."""
 
@@ -288,7 +314,7 @@ class CourseViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
         return Response(EffectivePriceSerializer(prices, many=True).data)
 
 
-class PriceTierViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
+class PriceTierViewSet(CourseWritesMixin, OwnedViewSetMixin, viewsets.ModelViewSet):
     queryset = PriceTier.objects.all()
     serializer_class = PriceTierSerializer
     filterset_class = PriceTierFilter
@@ -296,7 +322,7 @@ class PriceTierViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
     ordering = ["course_id", "list_price"]
 
 
-class DiscountViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
+class DiscountViewSet(CourseWritesMixin, OwnedViewSetMixin, viewsets.ModelViewSet):
     queryset = Discount.objects.all()
     serializer_class = DiscountSerializer
     filterset_class = DiscountFilter
@@ -304,7 +330,7 @@ class DiscountViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
     ordering = ["starts_at"]
 
 
-class CompetitorPriceViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
+class CompetitorPriceViewSet(CourseWritesMixin, OwnedViewSetMixin, viewsets.ModelViewSet):
     queryset = CompetitorPrice.objects.all()
     serializer_class = CompetitorPriceSerializer
     filterset_class = CompetitorPriceFilter

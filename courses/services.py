@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 
 from core.errors import RowsInvalid, merge_row_errors, row_error
 from core.events import Event, emit
-from core.services import instance_create
+from core.services import instance_create, instance_update
 
 from .models import Course, PriceTier, Sale
 
@@ -90,6 +90,59 @@ def sale_record(*, owner, data: dict[str, Any]) -> Sale:
     # Webhooks hear of it; forecasts and the funnel include it after the recompute.
     emit(Event.SALE_RECORDED, owner_id=owner.pk, payload=sale_payload([sale]))
     return sale
+
+
+def _course_changed(course_id: int, owner_id: int) -> None:
+    """Prices, tiers and launch dates feed the forecasts, the rankings and revenue."""
+    emit(Event.COURSE_CHANGED, owner_id=owner_id, payload={"courses": [course_id]})
+
+
+@transaction.atomic
+def course_create(*, owner, data: dict[str, Any]) -> Course:
+    course = instance_create(model=Course, data=data, owner=owner)
+    _course_changed(course.pk, owner.pk)
+    return course
+
+
+@transaction.atomic
+def course_update(*, course: Course, data: dict[str, Any]) -> Course:
+    course = instance_update(instance=course, data=data)
+    _course_changed(course.pk, course.owner_id)
+    return course
+
+
+@transaction.atomic
+def course_row_create(*, model, data: dict[str, Any]):
+    """A price tier, a discount or a competitor price of one of the creator's courses (the
+    caller checked the course is theirs); ``course.changed`` for its course."""
+    row = instance_create(model=model, data=data)
+    _course_changed(row.course_id, row.course.owner_id)
+    return row
+
+
+@transaction.atomic
+def course_row_update(*, row, data: dict[str, Any]):
+    row = instance_update(instance=row, data=data)
+    _course_changed(row.course_id, row.course.owner_id)
+    return row
+
+
+@transaction.atomic
+def course_row_save(*, row):
+    """A course or one of its rows whose fields a form has already set (the admin)."""
+    row.full_clean()
+    row.save()
+    course = row if isinstance(row, Course) else row.course
+    _course_changed(course.pk, course.owner_id)
+    return row
+
+
+@transaction.atomic
+def course_row_delete(*, row) -> None:
+    course = row if isinstance(row, Course) else row.course
+    course_id, owner_id = course.pk, course.owner_id
+    row.delete()
+    _course_changed(course_id, owner_id)
 
 
 @transaction.atomic
