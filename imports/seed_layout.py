@@ -42,8 +42,9 @@ from analytics.formulas import (
     engagement,
     sales_forecast,
 )
-from analytics.services import metrics_recompute_enqueue
+from courses import services as course_services
 from courses.models import Course, PriceTier
+from videos import services as video_services
 from videos.models import PipelineStatus, Platform, Video
 
 COURSE_ID = "course_id"
@@ -638,10 +639,10 @@ def seed_courses_import(
                     f"course {seed_course.course_id!r} could not be saved ({exc}); "
                     "nothing was written, try again"
                 ) from exc
+        # The services announced course.changed / video.changed: the figures follow after
+        # the commit, and a dry run rolls the announcements back with the rows.
         if dry_run:
             transaction.set_rollback(True)
-        else:
-            metrics_recompute_enqueue(owner_id=owner.pk, trigger="import_courses")
     return result
 
 
@@ -666,15 +667,15 @@ def _course_upsert(owner, seed: SeedFile, seed_course: SeedCourse, course, resul
             slug=_unique_slug(owner, seed_course.course_id),
             import_snapshot={SNAPSHOT_KEY: snapshot},
         )
-        course.full_clean()
-        course.save()
+        course_services.course_row_save(row=course)
         result.courses.count(created=True, changed=True)
         return course
     changed = course.import_snapshot.get(SNAPSHOT_KEY) != snapshot
     if changed:
         course.import_snapshot = {**course.import_snapshot, SNAPSHOT_KEY: snapshot}
-        course.full_clean()
-        course.save(update_fields=["import_snapshot", "updated_at"])
+        course_services.course_update(
+            course=course, data={"import_snapshot": course.import_snapshot}
+        )
     result.courses.count(created=False, changed=changed)
     return course
 
@@ -697,15 +698,13 @@ def _tier_upsert(course: Course, seed_course: SeedCourse, tier, result) -> None:
     price = seed_course.sales_price
     if tier is None:
         tier = PriceTier(course=course, name=TIER_NAME, list_price=price)
-        tier.full_clean()
-        tier.save()
+        course_services.course_row_save(row=tier)
         result.tiers.count(created=True, changed=True)
         return
     changed = tier.list_price != price
     if changed:
         tier.list_price = price
-        tier.full_clean()
-        tier.save(update_fields=["list_price"])
+        course_services.course_row_update(row=tier, data={"list_price": tier.list_price})
     result.tiers.count(created=False, changed=changed)
 
 
@@ -727,8 +726,7 @@ def _video_upsert(owner, course: Course, platform: Platform, row: SeedRow, video
             course=course,
             **figures,
         )
-        video.full_clean()
-        video.save()
+        video_services.video_save(video=video)
         result.videos.count(created=True, changed=True)
         return
     changed_fields = [name for name, value in figures.items() if getattr(video, name) != value]
@@ -738,6 +736,5 @@ def _video_upsert(owner, course: Course, platform: Platform, row: SeedRow, video
         video.course = course
         changed_fields.append("course")
     if changed_fields:
-        video.full_clean()
-        video.save(update_fields=[*changed_fields, "updated_at"])
+        video_services.video_save(video=video)
     result.videos.count(created=False, changed=bool(changed_fields))

@@ -485,3 +485,24 @@ def test_a_forecast_too_large_for_a_float_is_refused(tmp_path):
 def test_missing_file_is_refused(tmp_path):
     with pytest.raises(CommandError, match="cannot read the file"):
         run("course_report", tmp_path / "nope.csv", course_id="C1")
+
+
+def test_import_marks_figures_stale_and_a_dry_run_does_not(
+    tmp_path, creator, monkeypatch, django_capture_on_commit_callbacks
+):
+    from analytics.models import RecomputeState
+
+    sent = []
+    monkeypatch.setattr(
+        "analytics.tasks.recompute_owner_metrics.delay", lambda *args: sent.append(args)
+    )
+    stale = RecomputeState.objects.filter(owner=creator, stale_since__isnull=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        run("import_courses", write(tmp_path, MULTI), owner=creator.username, dry_run=True)
+    assert not stale.exists() and sent == []
+    with django_capture_on_commit_callbacks(execute=True):
+        run("import_courses", write(tmp_path, MULTI), owner=creator.username)
+    # Courses and videos written through their services: stale in the transaction, one
+    # recompute queued after it, however many rows the file held.
+    assert stale.exists()
+    assert sent == [(creator.pk, "course.changed")]
