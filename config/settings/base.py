@@ -200,8 +200,8 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "WebhookEventEnum": "webhooks.models.Event",
-        "ImportKindEnum": "videos.models.ImportJob.Kind",
-        "ImportModeEnum": "videos.models.ImportJob.Mode",
+        "ImportKindEnum": "imports.models.ImportJob.Kind",
+        "ImportModeEnum": "imports.models.ImportJob.Mode",
         "DiscountKindEnum": "courses.models.Discount.Kind",
         "TacticKindEnum": "campaigns.models.InteractionTactic.Kind",
         "AttributionMethodEnum": "tracking.models.AttributionMethod",

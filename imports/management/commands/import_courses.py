@@ -1,4 +1,4 @@
-"""Import a file in the seed's courses.csv layout; the work is in ``courses.seed_layout``."""
+"""Import a file in the seed's courses.csv layout; the work is in ``imports.seed_layout``."""
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
