@@ -54,7 +54,8 @@ class ImportJobSerializer(OwnedModelSerializer):
 
 
 class ImportJobCreateSerializer(serializers.Serializer):
-    """An upload: a CSV or XLSX platform export (kind=stats) or sales list (kind=sales)."""
+    """An upload: a CSV or XLSX platform export (kind=stats), a sales list (kind=sales) or
+    courses with their videos in the seed's courses.csv layout (kind=courses)."""
 
     file = serializers.FileField()
     kind = serializers.ChoiceField(choices=ImportJob.Kind.choices, default=ImportJob.Kind.STATS)

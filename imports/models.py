@@ -20,6 +20,7 @@ class ImportJob(TimestampedModel):
     class Kind(models.TextChoices):
         STATS = "stats", _("Daily video statistics")
         SALES = "sales", _("Sales list")
+        COURSES = "courses", _("Courses and their videos (courses.csv layout)")
 
     class Mode(models.TextChoices):
         AUTO = "auto", _("Detect")

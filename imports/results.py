@@ -141,6 +141,8 @@ class ImportResult:
         if self.kind == "stats":
             parts.append(f"{len(self.created_videos)} new video(s)")
             parts.append(f"mode {self.mode} ({self.mode_reason})")
+        if self.kind == "courses":
+            parts.extend(self.notes)
         return "; ".join(parts)
 
     def as_dict(self) -> dict[str, Any]:

@@ -18,17 +18,17 @@ seed's code (whose printed 3.9 / 0.85 / 800 are wrong).
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
-from collections.abc import Iterable, Sequence
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from statistics import fmean
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -46,6 +46,10 @@ from courses import services as course_services
 from courses.models import Course, PriceTier
 from videos import services as video_services
 from videos.models import PipelineStatus, Platform, Video
+
+from .results import ImportIssue, IssueLog
+from .results import ImportResult as FileResult
+from .tables import Table, table_chunks, table_open
 
 COURSE_ID = "course_id"
 VIDEO_LENGTH = "video_length"
@@ -75,6 +79,8 @@ DEFAULT_PLATFORM = "douyin"
 TIER_NAME = "Standard"
 SNAPSHOT_KEY = "seed_courses_csv"
 MAX_PROBLEMS = 50
+CHUNK_ROWS = 5000
+PREVIEW_COURSES = 20
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _MAX_COURSE_ID = Course._meta.get_field("external_id").max_length
@@ -84,38 +90,31 @@ CENT = Decimal("0.01")  # PriceTier.list_price: 10 digits, 2 decimals
 
 
 # --- reading and validating ---------------------------------------------------------------
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One thing wrong with the file, where a spreadsheet user would look for it."""
-
-    row: int
-    column_index: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        if not self.row:  # the file as a whole (unreadable, not CSV)
-            return self.message
-        where = f"row {self.row}, column {self.column}" if self.column else f"row {self.row}"
-        return f"{where}: {self.message}"
+#
+# The file is read by ``imports.tables``, the reader every import shares: encodings (UTF-8 with
+# or without BOM, GB18030), NUL bytes, unclosed quotes, stray cells and XLSX workbooks are
+# checked there, and problems are ``ImportIssue`` rows in one ``IssueLog``, so a seed file and a
+# platform export are refused in the same words.
 
 
 class SeedFileError(Exception):
     """The file cannot be used; carries every problem found so the user fixes them in one go."""
 
-    def __init__(self, name: str, problems: Sequence[Problem]):
+    def __init__(self, name: str, log: IssueLog):
         self.name = name
-        self.problems = sorted(problems)
+        self.log = log
         super().__init__(self.report())
 
-    def report(self, limit: int = MAX_PROBLEMS) -> str:
-        count = len(self.problems)
+    @property
+    def problems(self) -> list[ImportIssue]:
+        return self.log.issues
+
+    def report(self) -> str:
+        count = self.log.total
         lines = [f"{self.name}: {count} problem{'s' if count != 1 else ''}, nothing was written"]
-        lines += [f"  {problem}" for problem in self.problems[:limit]]
-        if count > limit:
-            lines.append(f"  ... and {count - limit} more")
+        lines += [f"  {problem}" for problem in self.log.issues]
+        if self.log.more:
+            lines.append(f"  ... and {self.log.more} more")
         return "\n".join(lines)
 
 
@@ -195,81 +194,70 @@ class SeedFile:
         return sum(len(course.rows) for course in self.courses.values())
 
 
-def seed_file_read(path: str | Path) -> SeedFile:
-    """Read and validate a file in the seed layout; raises ``SeedFileError`` listing problems."""
+def seed_file_read(path: str | Path, *, name: str | None = None) -> SeedFile:
+    """Read and validate a file in the seed layout (CSV or XLSX); raises ``SeedFileError``
+    listing every problem by row and column."""
     path = Path(path)
+    name = name or path.name
+    log = IssueLog(MAX_PROBLEMS)
     try:
-        raw = path.read_bytes()
+        table = table_open(path, log)
     except OSError as exc:
-        raise SeedFileError(
-            str(path), [Problem(0, 0, "", f"cannot read the file ({exc})")]
-        ) from exc
-    return seed_file_parse(raw, name=path.name)
+        log.add(None, None, f"cannot read the file ({exc})")
+        raise SeedFileError(name, log) from exc
+    if table is None:
+        raise SeedFileError(name, log)
+    header = _header(table.header, log)
+    if log:
+        raise SeedFileError(name, log)
+    rows, sales = _rows(_records(table, log), header, labels=table.header, log=log)
+    if not rows and not log:
+        log.add(2, None, "the file has a header but no data rows")
+    _disagreements(sales, header, table.header, log)
+    if log:
+        raise SeedFileError(name, log)
+    return SeedFile(name=name, encoding=table.encoding or table.format, courses=_group(rows))
 
 
 def seed_file_parse(raw: bytes, *, name: str) -> SeedFile:
-    """Parse bytes in the seed layout (UTF-8 with or without BOM, or GB18030; any newlines)."""
-    text, encoding, problem = _decode(raw)
-    if problem:
-        raise SeedFileError(name, [problem])
-    try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        problem = Problem(0, 0, "", f"not a readable CSV file ({exc})")
-        raise SeedFileError(name, [problem]) from exc
-    header, problems = _header(records[0] if records else [])
-    if problems:
-        raise SeedFileError(name, problems)
-    labels = [cell.strip() for cell in records[0]]
-    rows, sales, problems = _rows(records[1:], header, labels=labels)
-    if not rows and not problems:
-        problems.append(Problem(2, 0, "", "the file has a header but no data rows"))
-    problems += _disagreements(sales)
-    if problems:
-        raise SeedFileError(name, problems)
-    return SeedFile(name=name, encoding=encoding, courses=_group(rows))
+    """``seed_file_read`` for bytes in hand (the reader works on files, so they go to one)."""
+    suffix = Path(name).suffix or ".csv"
+    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+        handle.write(raw)
+        handle.flush()
+        return seed_file_read(handle.name, name=name)
 
 
-def _decode(raw: bytes) -> tuple[str, str, Problem | None]:
-    """Spreadsheets save CSV as UTF-8 (often with a BOM) or, in Chinese locales, GB18030."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        candidates = ("utf-8-sig",)
-    else:
-        candidates = ("utf-8", "gb18030")
-    error: UnicodeDecodeError | None = None
-    for encoding in candidates:
-        try:
-            return raw.decode(encoding), encoding, None
-        except UnicodeDecodeError as exc:
-            error = error or exc
-    assert error is not None
-    row = raw[: error.start].count(b"\n") + 1
-    message = (
-        f"byte {error.start} is not valid {' or '.join(c.upper() for c in candidates)} text; "
-        "save the file as CSV in UTF-8 or GB18030"
+def _records(table: Table, log: IssueLog) -> Iterator[tuple[int, list[str]]]:
+    """(spreadsheet row, every cell as trimmed text) for each record below the header."""
+    columns = {f"c{index}": index for index in range(len(table.header))}
+    chunks = table_chunks(
+        table,
+        columns,
+        text_fields=set(columns),
+        chunk_rows=CHUNK_ROWS,
+        log=log,
+        max_rows=settings.IMPORT_MAX_ROWS,
     )
-    return "", "", Problem(row, 0, "", message)
+    for chunk in chunks:
+        for row_number, values in zip(chunk.index, chunk.itertuples(index=False), strict=True):
+            yield int(row_number), [v.strip() if isinstance(v, str) else "" for v in values]
 
 
-def _header(cells: list[str]) -> tuple[dict[str, int], list[Problem]]:
+def _header(labels: list[str], log: IssueLog) -> dict[str, int]:
     """Map each column name to its cell index; names match after trimming, ignoring case."""
-    names = [cell.strip().lower() for cell in cells]
-    problems: list[Problem] = []
-    if not any(names):
-        return {}, [Problem(1, 0, "", "the header row is missing or empty")]
     header: dict[str, int] = {}
-    for index, name in enumerate(names):
+    for index, label in enumerate(labels):
+        name = label.strip().lower()
         if not name:
             continue
         if name in header:
-            problems.append(
-                Problem(1, index + 1, cells[index].strip(), "appears twice in the header")
-            )
+            log.add(1, label, "appears twice in the header")
         header.setdefault(name, index)
-    for order, column in enumerate(COLUMNS, start=1):
+    for column in COLUMNS:
         if column not in header:
-            problems.append(Problem(1, order, column, "missing from the header"))
-    return header, problems
+            log.add(1, column, "missing from the header")
+    return header
 
 
 # A row's course-level values, kept even when another of its cells is bad, so disagreements
@@ -278,26 +266,24 @@ _SalesCells = tuple[int, str, dict[str, float | Decimal]]
 
 
 def _rows(
-    records: Iterable[list[str]], header: dict[str, int], *, labels: list[str]
-) -> tuple[list[SeedRow], list[_SalesCells], list[Problem]]:
-    """Parse every data row, collecting problems instead of stopping at the first.
+    records: Iterable[tuple[int, list[str]]],
+    header: dict[str, int],
+    *,
+    labels: list[str],
+    log: IssueLog,
+) -> tuple[list[SeedRow], list[_SalesCells]]:
+    """Parse every data row, logging problems instead of stopping at the first.
 
     Columns beyond the seed's are kept verbatim (under their header label) in the snapshot.
     """
     rows: list[SeedRow] = []
     sales: list[_SalesCells] = []
-    problems: list[Problem] = []
     positions: dict[str, int] = {}
-    width = max(header.values()) + 1
     extras = {labels[index]: name for name, index in header.items() if name not in COLUMNS}
-    for row_number, cells in enumerate(records, start=2):
-        if not any(cell.strip() for cell in cells):
+    for row_number, cells in records:
+        if not any(cells):
             continue  # blank line: spreadsheets leave them; they carry nothing
-        if len(cells) > width and any(cell.strip() for cell in cells[width:]):
-            problems.append(
-                Problem(row_number, 0, "", f"has {len(cells)} cells but the header has {width}")
-            )
-        cell = _Cells(row_number, cells, header, problems)
+        cell = _Cells(row_number, cells, header, labels, log)
         course_id = cell.course_id()
         values = (
             cell.number(VIDEO_LENGTH),
@@ -318,7 +304,7 @@ def _rows(
         if course_id is None or any(value is None for value in values) or cell.failed:
             continue
         if length > _MAX_LENGTH_SECONDS / 60:
-            problems.append(cell.problem(VIDEO_LENGTH, f"{length:g} minutes is too long to store"))
+            cell.fail(VIDEO_LENGTH, f"{length:g} minutes is too long to store")
             continue
         positions[course_id] = positions.get(course_id, 0) + 1
         rows.append(
@@ -337,27 +323,30 @@ def _rows(
                 extra={label: cell.raw(name) for label, name in extras.items() if cell.raw(name)},
             )
         )
-    return rows, sales, problems
+    return rows, sales
 
 
 class _Cells:
-    """The cells of one row, read by column name; each reader records its own problem."""
+    """The cells of one row, read by column name; each reader logs its own problem."""
 
-    def __init__(self, row: int, cells: list[str], header: dict[str, int], problems: list[Problem]):
-        self.row, self.cells, self.header, self.problems = row, cells, header, problems
+    def __init__(
+        self,
+        row: int,
+        cells: list[str],
+        header: dict[str, int],
+        labels: list[str],
+        log: IssueLog,
+    ):
+        self.row, self.cells, self.header, self.labels, self.log = row, cells, header, labels, log
         self.failed = False
 
     def raw(self, column: str) -> str:
         index = self.header[column]
-        return self.cells[index].strip() if index < len(self.cells) else ""
-
-    def problem(self, column: str, message: str) -> Problem:
-        index = COLUMNS.index(column) + 1 if column in COLUMNS else 0
-        return Problem(self.row, index, column, message)
+        return self.cells[index] if index < len(self.cells) else ""
 
     def fail(self, column: str, message: str) -> None:
         self.failed = True
-        self.problems.append(self.problem(column, message))
+        self.log.add(self.row, self.labels[self.header[column]], message)
 
     def course_id(self) -> str | None:
         value = self.raw(COURSE_ID)
@@ -399,10 +388,11 @@ class _Cells:
         return price.quantize(CENT)
 
 
-def _disagreements(sales: Sequence[_SalesCells]) -> list[Problem]:
+def _disagreements(
+    sales: Sequence[_SalesCells], header: dict[str, int], labels: list[str], log: IssueLog
+) -> None:
     """A course's sales columns must be equal on all its rows, or which one is meant?"""
     first: dict[tuple[str, str], tuple[int, float | Decimal]] = {}
-    problems = []
     for row, course_id, values in sales:
         for column, mine in values.items():
             reference_row, theirs = first.setdefault((course_id, column), (row, mine))
@@ -412,8 +402,7 @@ def _disagreements(sales: Sequence[_SalesCells]) -> list[Problem]:
                     f"{course_id!r}; a course's {', '.join(COURSE_COLUMNS)} must be the same "
                     "on all its rows"
                 )
-                problems.append(Problem(row, COLUMNS.index(column) + 1, column, message))
-    return problems
+                log.add(row, labels[header[column]], message)
 
 
 def _group(rows: Sequence[SeedRow]) -> dict[str, SeedCourse]:
@@ -643,6 +632,59 @@ def seed_courses_import(
         # the commit, and a dry run rolls the announcements back with the rows.
         if dry_run:
             transaction.set_rollback(True)
+    return result
+
+
+def seed_import_file(
+    *,
+    owner,
+    path: Path,
+    name: str | None = None,
+    platform: Platform | None = None,
+    dry_run: bool = False,
+    progress=None,
+) -> FileResult:
+    """The import job's way in: read, validate and import a seed-layout file, reporting in the
+    same ``ImportResult`` the stats and sales imports use (problems by row and column)."""
+    path = Path(path)
+    name = name or path.name
+    result = FileResult(kind="courses", dry_run=dry_run)
+    try:
+        seed = seed_file_read(path, name=name)
+    except SeedFileError as exc:
+        return result.refuse(exc.log)
+    result.rows = result.rows_total = seed.row_count
+    result.encoding = seed.encoding
+    if progress:
+        progress("running", 0, seed.row_count)
+    slug = platform.slug if platform else DEFAULT_PLATFORM
+    try:
+        done = seed_courses_import(owner=owner, seed=seed, platform_slug=slug, dry_run=dry_run)
+    except SeedImportError as exc:
+        log = IssueLog(1)
+        log.add(None, None, str(exc))
+        return result.refuse(log)
+    tallies = (done.courses, done.tiers, done.videos)
+    result.created = sum(t.created for t in tallies)
+    result.updated = sum(t.updated for t in tallies)
+    result.unchanged = sum(t.unchanged for t in tallies)
+    result.committed = not dry_run
+    result.platform = done.platform_name
+    result.notes = [
+        f"courses: {done.courses}",
+        f"price tiers: {done.tiers}",
+        f"videos: {done.videos}",
+    ]
+    result.preview = [
+        {
+            COURSE_ID: course.course_id,
+            "videos": len(course.rows),
+            SALES_PRICE: str(course.sales_price),
+            SALES_INITIAL: course.sales_initial,
+            SALES_TIME: course.sales_time,
+        }
+        for course in list(seed.courses.values())[:PREVIEW_COURSES]
+    ]
     return result
 
 

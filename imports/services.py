@@ -24,6 +24,7 @@ from .headers import normalize_platform_name, platform_slug_for
 from .models import ImportJob
 from .results import ImportResult
 from .sales import sales_import_file
+from .seed_layout import seed_import_file
 from .stats import stats_import_file
 
 logger = logging.getLogger(__name__)
@@ -142,6 +143,15 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
             if job.kind == ImportJob.Kind.SALES:
                 result = sales_import_file(
                     owner=job.owner, path=path, dry_run=job.dry_run, progress=progress
+                )
+            elif job.kind == ImportJob.Kind.COURSES:
+                result = seed_import_file(
+                    owner=job.owner,
+                    path=path,
+                    name=job.original_filename,
+                    platform=job.platform,
+                    dry_run=job.dry_run,
+                    progress=progress,
                 )
             else:
                 result = stats_import_file(
