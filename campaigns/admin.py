@@ -26,6 +26,21 @@ class PostWritesMixin:
         services.post_delete(post=instance)
 
 
+class CampaignRowWrites:
+    """Campaigns, live sessions and tactics save through the campaign services."""
+
+    def service_save(self, request, instance, change: bool):
+        if isinstance(instance, Campaign):
+            return services.campaign_save(campaign=instance)
+        return services.campaign_row_save(row=instance)
+
+    def service_delete(self, request, instance) -> None:
+        if isinstance(instance, Campaign):
+            services.campaign_delete(campaign=instance)
+        else:
+            services.campaign_row_delete(row=instance)
+
+
 class ScheduledPostInline(PostWritesMixin, OwnedTabularInline):
     model = ScheduledPost
     fields = (
@@ -44,16 +59,16 @@ class ScheduledPostInline(PostWritesMixin, OwnedTabularInline):
         return obj.get_phase_display() if obj.pk else "—"
 
 
-class LiveSessionInline(OwnedTabularInline):
+class LiveSessionInline(CampaignRowWrites, OwnedTabularInline):
     model = LiveSession
 
 
-class InteractionTacticInline(OwnedTabularInline):
+class InteractionTacticInline(CampaignRowWrites, OwnedTabularInline):
     model = InteractionTactic
 
 
 @admin.register(Campaign)
-class CampaignAdmin(OwnedModelAdmin):
+class CampaignAdmin(CampaignRowWrites, OwnedModelAdmin):
     list_display = ("name", "course", "launch_date", "prelaunch_days", "followup_days")
     search_fields = ("name", "course__title", "goal")
     list_select_related = ("course",)
@@ -76,7 +91,7 @@ class ScheduledPostAdmin(PostWritesMixin, OwnedModelAdmin):
 
 
 @admin.register(LiveSession)
-class LiveSessionAdmin(OwnedModelAdmin):
+class LiveSessionAdmin(CampaignRowWrites, OwnedModelAdmin):
     list_display = ("title", "campaign", "platform", "starts_at", "duration_minutes")
     list_filter = ("platform",)
     search_fields = ("title", "topic", "campaign__name")
@@ -84,7 +99,7 @@ class LiveSessionAdmin(OwnedModelAdmin):
 
 
 @admin.register(InteractionTactic)
-class InteractionTacticAdmin(OwnedModelAdmin):
+class InteractionTacticAdmin(CampaignRowWrites, OwnedModelAdmin):
     list_display = ("text", "kind", "campaign", "platform", "starts_at")
     list_filter = ("kind", "platform")
     search_fields = ("text", "campaign__name")

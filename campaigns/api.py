@@ -179,6 +179,19 @@ class CampaignViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
     ordering_fields = ["launch_date", "name", "created_at"]
     ordering = ["-launch_date", "-id"]
 
+    def perform_create(self, serializer) -> None:
+        campaign = services.campaign_create(owner=self.request.user, **serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=campaign.pk)
+
+    def perform_update(self, serializer) -> None:
+        campaign = services.campaign_update(
+            campaign=serializer.instance, data=serializer.validated_data
+        )
+        serializer.instance = self.get_queryset().get(pk=campaign.pk)
+
+    def perform_destroy(self, instance) -> None:
+        services.campaign_delete(campaign=instance)
+
     @extend_schema(responses=GapSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def gaps(self, request, pk=None):
@@ -209,7 +222,24 @@ class ScheduledPostViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
         services.post_delete(post=instance)
 
 
-class LiveSessionViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
+class CampaignRowWritesMixin:
+    """Live sessions and tactics write through the campaign services (campaign.changed)."""
+
+    def perform_create(self, serializer) -> None:
+        row = services.campaign_row_create(
+            model=self.get_queryset().model, data=serializer.validated_data
+        )
+        serializer.instance = self.get_queryset().get(pk=row.pk)
+
+    def perform_update(self, serializer) -> None:
+        row = services.campaign_row_update(row=serializer.instance, data=serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=row.pk)
+
+    def perform_destroy(self, instance) -> None:
+        services.campaign_row_delete(row=instance)
+
+
+class LiveSessionViewSet(CampaignRowWritesMixin, OwnedViewSetMixin, viewsets.ModelViewSet):
     queryset = LiveSession.objects.all()
     serializer_class = LiveSessionSerializer
     filterset_class = LiveSessionFilter
@@ -217,7 +247,7 @@ class LiveSessionViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
     ordering = ["starts_at", "id"]
 
 
-class InteractionTacticViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
+class InteractionTacticViewSet(CampaignRowWritesMixin, OwnedViewSetMixin, viewsets.ModelViewSet):
     """Hashtags and topics to push, and comment-reply slots, per campaign."""
 
     queryset = InteractionTactic.objects.all()

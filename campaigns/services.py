@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,9 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.events import Event, emit
+from core.services import instance_create, instance_update
 from videos.models import PipelineStatus, Platform, Video
 
-from .models import Campaign, ScheduledPost
+from .models import Campaign, InteractionTactic, LiveSession, ScheduledPost
 from .selectors import campaign_posts_by_cell
 
 DEFAULT_POST_TIME = time(19, 30)  # evening peak on the short-video platforms
@@ -35,6 +37,7 @@ def campaign_create(
     followup_days: int = 7,
     platforms: Iterable[Platform] = (),
     goal: str = "",
+    goal_units: int | None = None,
     hashtags: str = "",
 ) -> Campaign:
     campaign = Campaign(
@@ -45,12 +48,75 @@ def campaign_create(
         prelaunch_days=prelaunch_days,
         followup_days=followup_days,
         goal=goal,
+        goal_units=goal_units,
         hashtags=hashtags,
     )
     campaign.full_clean()
     campaign.save()
     campaign.platforms.set(platforms)
+    _announce(campaign)
     return campaign
+
+
+@transaction.atomic
+def campaign_update(*, campaign: Campaign, data: dict[str, Any]) -> Campaign:
+    """Change a campaign's fields (windows, platforms, goal); the model's rules hold."""
+    campaign = instance_update(instance=campaign, data=data)
+    _announce(campaign)
+    return campaign
+
+
+@transaction.atomic
+def campaign_save(*, campaign: Campaign) -> Campaign:
+    """Save a campaign whose fields a form has already set (the admin)."""
+    campaign.full_clean()
+    campaign.save()
+    _announce(campaign)
+    return campaign
+
+
+@transaction.atomic
+def campaign_delete(*, campaign: Campaign) -> None:
+    owner_id, pk = campaign.owner_id, campaign.pk
+    campaign.delete()
+    emit(Event.CAMPAIGN_CHANGED, owner_id=owner_id, payload={"campaigns": [pk]})
+
+
+# Live sessions and interaction tactics: rows of a campaign whose rules (inside the windows,
+# a start for a comment-reply slot, at least one minute) live in the model's clean().
+CampaignRow = LiveSession | InteractionTactic
+
+
+@transaction.atomic
+def campaign_row_create(*, model: type[CampaignRow], data: dict[str, Any]) -> CampaignRow:
+    """A live session or a tactic of one of the creator's campaigns (the caller checked the
+    campaign is theirs); ``campaign.changed`` for its campaign."""
+    row = instance_create(model=model, data=data)
+    _announce(row.campaign)
+    return row
+
+
+@transaction.atomic
+def campaign_row_update(*, row: CampaignRow, data: dict[str, Any]) -> CampaignRow:
+    row = instance_update(instance=row, data=data)
+    _announce(row.campaign)
+    return row
+
+
+@transaction.atomic
+def campaign_row_save(*, row: CampaignRow) -> CampaignRow:
+    """A row whose fields a form has already set (the admin, its inlines)."""
+    row.full_clean()
+    row.save()
+    _announce(row.campaign)
+    return row
+
+
+@transaction.atomic
+def campaign_row_delete(*, row: CampaignRow) -> None:
+    campaign = row.campaign
+    row.delete()
+    _announce(campaign)
 
 
 def _check_not_past(planned_at: datetime, *, today: date) -> None:
@@ -152,6 +218,20 @@ def post_save(*, post: ScheduledPost, today: date | None = None) -> ScheduledPos
     post.save()
     _announce(post.campaign)
     return post
+
+
+@transaction.atomic
+def posts_record(*, campaign: Campaign, posts: list[ScheduledPost]) -> list[ScheduledPost]:
+    """A campaign's posting record written at once (the demo's history): each post keeps the
+    model's rules (inside the windows) and the campaign's platforms; unlike a plan made in the
+    planner, days already over are accepted, since these posts happened."""
+    for post in posts:
+        post.campaign = campaign
+        _check_platform(campaign, post.platform)
+        post.full_clean()
+    created = ScheduledPost.objects.bulk_create(posts)
+    _announce(campaign)
+    return created
 
 
 def _announce(campaign: Campaign) -> None:

@@ -49,11 +49,9 @@ def campaign_list_page(request):
             followup_days=data["followup_days"],
             platforms=data["platforms"],
             goal=data["goal"],
+            goal_units=data.get("goal_units"),
             hashtags=data["hashtags"],
         )
-        if data.get("goal_units") is not None:
-            campaign.goal_units = data["goal_units"]
-            campaign.save(update_fields=["goal_units"])
         return redirect("campaigns:planner", campaign_id=campaign.id)
     campaigns = selectors.campaign_list(owner=request.user).order_by("-launch_date")
     return render(

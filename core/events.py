@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -86,6 +88,20 @@ def subscribe(events: Event | set[Event] | frozenset[Event], *, phase: str) -> C
     return register
 
 
+_quiet: ContextVar[bool] = ContextVar("coursereel_events_quiet", default=False)
+
+
+@contextmanager
+def quiet() -> Iterator[None]:
+    """Writes inside announce nothing: for data that is made up rather than recorded (the demo
+    creators), whose caller computes the figures itself and must not send webhooks."""
+    token = _quiet.set(True)
+    try:
+        yield
+    finally:
+        _quiet.reset(token)
+
+
 def subscribers(event: Event, phase: str) -> list[Handler]:
     return list(_subscribers[phase].get(Event(event), ()))
 
@@ -99,6 +115,8 @@ def emit(event: Event | str, *, owner_id: int, payload: dict[str, Any] | None = 
     their own. After-commit handlers run when the outermost transaction commits.
     """
     event = Event(event)
+    if _quiet.get():
+        return
     payload = dict(payload or {})
     if transaction.get_connection().in_atomic_block:
         _run_in_transaction(event, owner_id, payload)

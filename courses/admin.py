@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.contrib import admin
 from django.db.models import Count
 from django.utils import timezone
@@ -33,6 +35,27 @@ class CompetitorPriceInline(CourseRowWrites, OwnedTabularInline):
     model = CompetitorPrice
 
 
+class SaleInline(OwnedTabularInline):
+    """The course's sales of the last week, and a row to add one; older sales are on the
+    sales list (a course may have thousands)."""
+
+    model = Sale
+    verbose_name_plural = _("sales of the last 7 days")
+    fields = ("sold_at", "tier", "platform", "quantity", "unit_price", "order_ref", "tracking_code")
+    extra = 0
+    recent_days = 7
+
+    def get_queryset(self, request):
+        since = timezone.now() - timedelta(days=self.recent_days)
+        return super().get_queryset(request).filter(sold_at__gte=since)
+
+    def service_save(self, request, instance, change: bool):
+        return services.sale_save(sale=instance)
+
+    def service_save_rows(self, request, rows: list) -> None:
+        services.sales_save(sales=rows)
+
+
 @admin.register(Course)
 class CourseAdmin(CourseRowWrites, OwnedModelAdmin):
     list_display = (
@@ -48,7 +71,7 @@ class CourseAdmin(CourseRowWrites, OwnedModelAdmin):
     search_fields = ("title", "topic", "target_audience")
     prepopulated_fields = {"slug": ("title",)}
     date_hierarchy = "launch_date"
-    inlines = [PriceTierInline, DiscountInline, CompetitorPriceInline]
+    inlines = [PriceTierInline, DiscountInline, CompetitorPriceInline, SaleInline]
     readonly_fields = ("forecast_summary", "last_recompute")
 
     def get_fieldsets(self, request, obj=None):

@@ -155,6 +155,20 @@ def sale_save(*, sale: Sale) -> Sale:
     return sale
 
 
+@transaction.atomic
+def sales_save(*, sales: Sequence[Sale]) -> list[Sale]:
+    """Save sales whose fields a form has already set (the admin's inline on a course): the
+    model's rules for each, then one ``sale.recorded`` per owner for the batch."""
+    by_owner: dict[int, list[Sale]] = {}
+    for sale in sales:
+        sale.full_clean()
+        sale.save()
+        by_owner.setdefault(sale.course.owner_id, []).append(sale)
+    for owner_id, batch in by_owner.items():
+        emit(Event.SALE_RECORDED, owner_id=owner_id, payload=sale_payload(batch))
+    return list(sales)
+
+
 def sales_record_bulk(*, owner, rows: Sequence[dict[str, Any]]) -> list[Sale]:
     """Record a batch of sales all or nothing.
 

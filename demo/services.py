@@ -12,12 +12,21 @@ from django.db import transaction
 from django.utils import timezone
 
 from analytics.models import CreatorSettings, RecomputeRun
+from campaigns import services as campaign_services
 from campaigns.models import Campaign, InteractionTactic, LiveSession, ScheduledPost
-from core import codes
+from core import events
 from core.services import creator_create
-from courses.models import CompetitorPrice, Course, Discount, Level, PriceTier, Sale
-from tracking.models import FunnelStat, LinkClick, TrackingLink
+from courses import services as course_services
+from courses.models import CompetitorPrice, Course, Discount, Level, PriceTier
+from tracking import services as tracking_services
+from tracking.clicks import clicks_insert
+from tracking.models import FunnelStat, TrackingLink
+from videos import services as video_services
 from videos.models import PipelineStatus, Platform, Video, VideoDailyStat
+
+COUNT_FIELDS = VideoDailyStat.COUNT_FIELDS
+EPOCH = date(1970, 1, 1).toordinal()
+CLICK_BATCH = 5000
 
 TOPICS = [
     "Python 自动化",
@@ -133,7 +142,9 @@ def demo_seed(*, username: str, password: str, variant: str = "demo", reset: boo
     click_rng = np.random.default_rng(11 if variant == "demo" else 12)
     today = timezone.localdate()
     platforms = list(Platform.objects.order_by("id"))
-    with transaction.atomic():
+    # Made-up data announces nothing (no webhooks, no queued recompute): seed_demo computes
+    # the figures itself. Every row still goes through its entity's service and rules.
+    with transaction.atomic(), events.quiet():
         courses = [_seed_course(user, spec, today, platforms, rng) for spec in specs]
         for course, spec in zip(courses, specs, strict=True):
             videos = _seed_videos(user, course, spec, today, platforms, rng, videos_per_course)
@@ -178,18 +189,14 @@ def _seed_course(user, spec: CourseSpec, today: date, platforms, rng) -> Course:
         description=f"{spec.title}：面向{spec.audience}的实战课程，配套源码与答疑群。",
         sales_page_url=f"https://shop.example.com/courses/{spec.slug}",
     )
-    course.full_clean()
-    course.save()
-    tiers = []
+    course_services.course_row_save(row=course)
     for level, name, price in spec.tiers:
         tier = PriceTier(course=course, level=level, name=name, list_price=Decimal(price))
-        tier.full_clean()
-        tiers.append(tier)
-    PriceTier.objects.bulk_create(tiers)
+        course_services.course_row_save(row=tier)
     now = timezone.now()
     if spec.launch_offset_days <= 0:
         # A limited-time discount that is running now and ends within two days.
-        Discount.objects.create(
+        discount = Discount(
             course=course,
             name="双十二早鸟价",
             kind=Discount.Kind.PERCENT,
@@ -200,7 +207,7 @@ def _seed_course(user, spec: CourseSpec, today: date, platforms, rng) -> Course:
             max_redemptions=300,
         )
     else:
-        Discount.objects.create(
+        discount = Discount(
             course=course,
             name="开课首周立减",
             kind=Discount.Kind.FIXED,
@@ -208,17 +215,17 @@ def _seed_course(user, spec: CourseSpec, today: date, platforms, rng) -> Course:
             starts_at=_aware(launch, 0),
             ends_at=_aware(launch + timedelta(days=7), 0),
         )
+    course_services.course_row_save(row=discount)
     base = float(spec.tiers[0][2])
-    CompetitorPrice.objects.bulk_create(
-        CompetitorPrice(
+    for i, factor in enumerate([0.6, 0.8, 1.0, 1.2, 1.5, 2.1]):
+        price = CompetitorPrice(
             course=course,
             competitor=f"竞品{chr(65 + i)}",
             platform=platforms[i % len(platforms)],
             price=Decimal(str(round(base * factor))),
             observed_on=today - timedelta(days=i * 3),
         )
-        for i, factor in enumerate([0.6, 0.8, 1.0, 1.2, 1.5, 2.1])
-    )
+        course_services.course_row_save(row=price)
     return course
 
 
@@ -262,7 +269,7 @@ def _seed_videos(user, course, spec, today, platforms, rng, count) -> list[Video
         )
         video.full_clean()
         videos.append(video)
-    Video.objects.bulk_create(videos)
+    video_services.videos_create_imported(owner_id=user.pk, videos=videos)
     stats = []
     for video in videos:
         if video.status != PipelineStatus.PUBLISHED:
@@ -282,25 +289,28 @@ def _seed_videos(user, course, spec, today, platforms, rng, count) -> list[Video
         for offset, v in zip(days, views, strict=True):
             likes, comments = rng.binomial(v, like_rate), rng.binomial(v, comment_rate)
             shares, saves = rng.binomial(v, share_rate), rng.binomial(v, save_rate)
-            stats.append(
-                VideoDailyStat(
-                    video=video,
-                    date=first + timedelta(days=int(offset)),
-                    views=int(v),
-                    likes=int(likes),
-                    comments=int(comments),
-                    shares=int(shares),
-                    saves=int(saves),
-                    interactions=int(likes + comments + shares + saves),
-                    link_clicks=int(rng.binomial(v, 0.004)),
-                )
-            )
-    VideoDailyStat.objects.bulk_create(stats, batch_size=2000)
+            day = first + timedelta(days=int(offset))
+            values = {
+                "views": int(v),
+                "likes": int(likes),
+                "comments": int(comments),
+                "shares": int(shares),
+                "saves": int(saves),
+                "interactions": int(likes + comments + shares + saves),
+                "link_clicks": int(rng.binomial(v, 0.004)),
+            }
+            stats.append((video.pk, day.toordinal() - EPOCH, values))
+    if stats:
+        video_services.stats_upsert(
+            owner_id=user.pk,
+            video_ids=np.array([video_id for video_id, _, _ in stats], dtype=np.int64),
+            days=np.array([day for _, day, _ in stats], dtype=np.int64),
+            counts=np.array(
+                [[values.get(name, 0) for name in COUNT_FIELDS] for _, _, values in stats],
+                dtype=np.int64,
+            ),
+        )
     return videos
-
-
-def _new_link(owner, **target) -> TrackingLink:
-    return TrackingLink(owner=owner, code=codes.code_generate(), **target)
 
 
 def _seed_clicks(link_days: list[tuple[TrackingLink, date, int]], rng) -> None:
@@ -309,16 +319,15 @@ def _seed_clicks(link_days: list[tuple[TrackingLink, date, int]], rng) -> None:
     for link, day, views in link_days:
         for _ in range(int(rng.binomial(views, CLICK_RATE))):
             at = _aware(day, int(rng.integers(0, 24)), int(rng.integers(0, 60)))
-            clicks.append(
-                LinkClick(link=link, clicked_at=at, visitor=f"{rng.integers(2**63):016x}")
-            )
-    LinkClick.objects.bulk_create(clicks, batch_size=5000)
+            clicks.append((link.pk, at, f"{rng.integers(2**63):016x}"))
+    for start in range(0, len(clicks), CLICK_BATCH):
+        clicks_insert(clicks[start : start + CLICK_BATCH])
 
 
 def _seed_links(user, videos, rng) -> dict[int, TrackingLink]:
     """A tracking link on every published video, clicked in proportion to its daily views."""
     published = [v for v in videos if v.status == PipelineStatus.PUBLISHED]
-    links = TrackingLink.objects.bulk_create(_new_link(user, video=v) for v in published)
+    links = [tracking_services.link_for_video(owner=user, video=v) for v in published]
     by_video = {link.video_id: link for link in links}
     views = VideoDailyStat.objects.filter(video__in=published).values_list(
         "video_id", "date", "views"
@@ -330,7 +339,7 @@ def _seed_links(user, videos, rng) -> dict[int, TrackingLink]:
 def _seed_post_links(user, campaign, today, rng) -> None:
     """Links on the campaign's posts; the posts already out have drawn clicks."""
     posts = list(campaign.posts.all())
-    links = TrackingLink.objects.bulk_create(_new_link(user, post=p) for p in posts)
+    links = [tracking_services.link_for_post(owner=user, post=p) for p in posts]
     _seed_clicks(
         [
             (link, day, 3000)
@@ -360,21 +369,23 @@ def _seed_sales(course, spec, today, platforms, videos, links, rng) -> None:
             credit = rng.random()
             link = links.get(video.pk) if video else None
             sales.append(
-                Sale(
-                    course=course,
-                    tier=tier,
-                    platform=video.platform if video else platforms[0],
-                    tracking_code=link.code if link and credit < CODED_SHARE else "",
-                    source_video=video if CODED_SHARE <= credit < NAMED_SHARE else None,
-                    quantity=1,
-                    unit_price=price.quantize(Decimal("0.01")),
-                    sold_at=_aware(day, int(rng.integers(8, 24)), int(rng.integers(0, 60))),
-                    order_ref=f"{course.slug[:4].upper()}-{day:%Y%m%d}-{n:03d}",
-                )
+                {
+                    "course": course.pk,
+                    "tier": tier.pk,
+                    "platform": (video.platform if video else platforms[0]).pk,
+                    "tracking_code": link.code if link and credit < CODED_SHARE else "",
+                    "source_video": video.pk if CODED_SHARE <= credit < NAMED_SHARE else None,
+                    "quantity": 1,
+                    "unit_price": price.quantize(Decimal("0.01")),
+                    "sold_at": _aware(day, int(rng.integers(8, 24)), int(rng.integers(0, 60))),
+                    "order_ref": f"{course.slug[:4].upper()}-{day:%Y%m%d}-{n:03d}",
+                }
             )
     if sales:  # a shop coupon typed where the tracking code goes: shown as an unknown code
-        sales[0].tracking_code, sales[0].source_video = "SHOP10", None
-    Sale.objects.bulk_create(sales, batch_size=2000)
+        sales[0].update(tracking_code="SHOP10", source_video=None)
+    # The API's bulk path: every rule checked for the whole batch in a fixed number of queries.
+    if sales:
+        course_services.sales_record_bulk(owner=course.owner, rows=sales)
 
 
 def _seed_campaign(user, course, today, platforms, variant) -> Campaign:
@@ -385,18 +396,16 @@ def _seed_campaign(user, course, today, platforms, variant) -> Campaign:
         if course.launch_date and course.launch_date > today
         else today + timedelta(days=5)
     )
-    campaign = Campaign(
+    campaign = campaign_services.campaign_create(
         owner=user,
         course=course,
         name=f"{course.title} 开课冲刺",
         launch_date=launch,
+        platforms=chosen,
         goal="开课首周卖出 300 份",
         goal_units=300,
         hashtags="#程序员 #面试 #系统设计",
     )
-    campaign.full_clean()
-    campaign.save()
-    campaign.platforms.set(chosen)
     videos = list(Video.objects.filter(course=course).order_by("id"))
     posts = []
     for day in campaign.days:
@@ -421,36 +430,34 @@ def _seed_campaign(user, course, today, platforms, variant) -> Campaign:
                     hashtags=campaign.hashtags,
                 )
             )
-    ScheduledPost.objects.bulk_create(posts)
-    LiveSession.objects.create(
-        campaign=campaign,
-        platform=chosen[0],
-        title="开课直播：系统设计答疑",
-        starts_at=_aware(launch, 20),
-        duration_minutes=90,
-        topic="现场拆解一道高频面试题",
+    campaign_services.posts_record(campaign=campaign, posts=posts)
+    campaign_services.campaign_row_create(
+        model=LiveSession,
+        data={
+            "campaign": campaign,
+            "platform": chosen[0],
+            "title": "开课直播：系统设计答疑",
+            "starts_at": _aware(launch, 20),
+            "duration_minutes": 90,
+            "topic": "现场拆解一道高频面试题",
+        },
     )
-    InteractionTactic.objects.bulk_create(
-        [
-            InteractionTactic(
-                campaign=campaign, kind=InteractionTactic.Kind.HASHTAG, text="#系统设计"
-            ),
-            InteractionTactic(
-                campaign=campaign,
-                kind=InteractionTactic.Kind.TOPIC,
-                text="你面试被问过最难的系统设计题是什么？",
-            ),
-            *[
-                InteractionTactic(
-                    campaign=campaign,
-                    kind=InteractionTactic.Kind.COMMENT_REPLY,
-                    text="回复前 50 条评论，置顶优质问题",
-                    platform=chosen[0],
-                    starts_at=_aware(launch + timedelta(days=d), 21),
-                    duration_minutes=30,
-                )
-                for d in (-1, 0, 1)
-            ],
-        ]
-    )
+    tactics = [
+        {"kind": InteractionTactic.Kind.HASHTAG, "text": "#系统设计"},
+        {"kind": InteractionTactic.Kind.TOPIC, "text": "你面试被问过最难的系统设计题是什么？"},
+        *[
+            {
+                "kind": InteractionTactic.Kind.COMMENT_REPLY,
+                "text": "回复前 50 条评论，置顶优质问题",
+                "platform": chosen[0],
+                "starts_at": _aware(launch + timedelta(days=d), 21),
+                "duration_minutes": 30,
+            }
+            for d in (-1, 0, 1)
+        ],
+    ]
+    for data in tactics:
+        campaign_services.campaign_row_create(
+            model=InteractionTactic, data={"campaign": campaign, **data}
+        )
     return campaign

@@ -46,7 +46,7 @@ def test_the_admin_saves_a_course_through_the_service(client, creator):
         if name in form.fields and value is not None and not isinstance(value, list | dict)
     }
     data.update({"title": "Renamed", "audience_tags": "[]", "import_snapshot": "{}"})
-    for prefix in ("tiers", "discounts", "competitor_prices"):
+    for prefix in ("tiers", "discounts", "competitor_prices", "sales"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
     response = client.post(f"/admin/courses/course/{course.pk}/change/", data)
     assert response.status_code == 302, response.context["adminform"].form.errors

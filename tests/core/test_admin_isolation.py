@@ -33,6 +33,7 @@ from tests.factories import (
     InteractionTacticFactory,
     LiveSessionFactory,
     PriceTierFactory,
+    SaleFactory,
     ScheduledPostFactory,
     VideoDailyStatFactory,
     VideoFactory,
@@ -531,6 +532,7 @@ def _course_with_children(owner):
     PriceTierFactory.create_batch(2, course=course)
     DiscountFactory(course=course)
     CompetitorPriceFactory(course=course)
+    SaleFactory(course=course)  # yesterday's: the inline shows the last 7 days
     return course
 
 
