@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint migrate clean
+.PHONY: run test bench lint migrate clean chromium
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,22 @@ $(STAMP): requirements.txt
 run: $(STAMP)
 	./scripts/run.sh
 
-test: $(STAMP)
+# The browser tests drive Debian's Chromium (never a downloaded build): installed here when
+# missing and we may (root with apt-get), otherwise `make test` stops at once saying how.
+CHROMIUM := $(or $(CHROMIUM_PATH),/usr/bin/chromium)
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Chromium not found at $(CHROMIUM): the browser tests need it. Run: sudo apt-get install chromium"; \
+	    echo "(or set CHROMIUM_PATH to a Chromium binary)"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+test: $(STAMP) chromium
 	mkdir -p var
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
