@@ -280,7 +280,7 @@ def _post_to(
         pool = urllib3.HTTPSConnectionPool(
             **options,
             cert_reqs="CERT_REQUIRED",
-            ca_certs=ca_bundle(),
+            ca_certs=settings.OUTBOUND_CA_BUNDLE or ca_bundle(),
             server_hostname=destination.host,
             assert_hostname=destination.host,
         )

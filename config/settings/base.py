@@ -246,6 +246,9 @@ OUTBOUND_PORTS = os.environ.get("OUTBOUND_PORTS", "80,443,8080,8443")
 # A self-hosted install whose receivers live on its own network may allow private and loopback
 # addresses; unspecified, multicast, link-local (cloud metadata) and reserved ones stay refused.
 OUTBOUND_ALLOW_PRIVATE = env_bool("OUTBOUND_ALLOW_PRIVATE", False)
+# CA certificates (a PEM file) that https receivers' certificates must chain to; empty: the
+# bundle requests ships (certifi). REQUESTS_CA_BUNDLE is honoured as the default, as before.
+OUTBOUND_CA_BUNDLE = os.environ.get("OUTBOUND_CA_BUNDLE", os.environ.get("REQUESTS_CA_BUNDLE", ""))
 
 # --- Tracking links (/r/<code>) --------------------------------------------------------------
 # How long a code's target stays cached; edits made through CourseReel forget it at once, the

@@ -354,6 +354,84 @@ def test_dns_rebinding_after_the_check_sends_nothing(api, creator, names, settin
     assert len(httpserver.log) == 1
 
 
+def test_the_connection_goes_to_the_address_that_was_checked(
+    creator, names, private_allowed, monkeypatch
+):
+    """A name that answers differently on every lookup (TTL 0) gets one lookup per delivery:
+    the check's. Looked up again, it would send the request to 127.0.0.3, where nobody
+    listens, and the delivery would fail."""
+    httpserver = private_allowed
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    answers = iter([["127.0.0.1"]] + [["127.0.0.3"]] * 5)
+    lookups = []
+    resolve = socket.getaddrinfo
+
+    def rebinding(host, *args, **kwargs):
+        if host == "ttl0.self-hosted.test":
+            lookups.append(host)
+            names[host] = next(answers)
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    endpoint = WebhookEndpointFactory(
+        owner=creator, url=f"http://ttl0.self-hosted.test:{httpserver.port}/hook"
+    )
+
+    delivery = deliver_once(endpoint)
+
+    assert (delivery.status, delivery.last_status_code) == ("succeeded", 200)
+    assert lookups == ["ttl0.self-hosted.test"]
+    assert len(httpserver.log) == 1
+
+
+@pytest.fixture
+def tls_receiver(settings, tmp_path):
+    """An https receiver on 127.0.0.1 whose certificate names hooks.self-hosted.test only
+    (no IP address), signed by a CA that the sender is told to trust."""
+    import ssl
+
+    import trustme
+    from pytest_httpserver import HTTPServer
+
+    ca = trustme.CA()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("hooks.self-hosted.test").configure_cert(context)
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    server = HTTPServer(host="127.0.0.1", ssl_context=context)
+    server.start()
+    settings.OUTBOUND_CA_BUNDLE = str(bundle)
+    settings.OUTBOUND_ALLOW_PRIVATE = True
+    settings.OUTBOUND_PORTS = str(server.port)
+    yield server
+    server.clear()
+    if server.is_running():
+        server.stop()
+
+
+def test_https_connects_to_the_checked_address_and_verifies_the_name(creator, names, tls_receiver):
+    """Connected to 127.0.0.1, the certificate is still checked against the name (SNI and
+    hostname): the right name is delivered to, another name's URL fails verification."""
+    tls_receiver.expect_request("/hook", method="POST").respond_with_data("ok")
+    names["hooks.self-hosted.test"] = ["127.0.0.1"]
+    names["other.self-hosted.test"] = ["127.0.0.1"]
+    good = WebhookEndpointFactory(
+        owner=creator, url=f"https://hooks.self-hosted.test:{tls_receiver.port}/hook"
+    )
+    delivery = deliver_once(good)
+    assert (delivery.status, delivery.last_status_code) == ("succeeded", 200)
+    [(request, _response)] = tls_receiver.log
+    assert request.headers["Host"] == f"hooks.self-hosted.test:{tls_receiver.port}"
+
+    WebhookEndpoint.objects.filter(pk=good.pk).update(active=False)
+    wrong = WebhookEndpointFactory(
+        owner=creator, url=f"https://other.self-hosted.test:{tls_receiver.port}/hook"
+    )
+    delivery = deliver_once(wrong)
+    assert (delivery.status, delivery.last_error) == ("failed", "could_not_connect")
+    assert len(tls_receiver.log) == 1
+
+
 def test_a_stored_forbidden_url_is_refused_at_delivery(creator, settings, httpserver):
     """A row saved before the rule (or behind the services) is still never contacted."""
     settings.OUTBOUND_PORTS = f"80,443,{httpserver.port}"
