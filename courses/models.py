@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.codes import code_normalize
 from core.models import OwnedQuerySet, TimestampedModel
+from core.outbound import link_target_validate
 
 
 class Level(models.TextChoices):
@@ -54,7 +55,10 @@ class Course(TimestampedModel):
     description = models.TextField(_("description"), blank=True)
     launch_date = models.DateField(_("launch date"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.DRAFT)
-    sales_page_url = models.URLField(_("sales page URL"), blank=True)
+    # Where /r/<code> sends a visitor's browser: http(s) only, no user name or password.
+    sales_page_url = models.URLField(
+        _("sales page URL"), blank=True, validators=[link_target_validate]
+    )
     growth_rate_override = models.FloatField(
         _("growth rate override"),
         null=True,

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from core import codes
+from core import codes, outbound
 
 from . import services, visitors
 
@@ -17,14 +17,23 @@ def redirect(request, code: str):
     """Count the click (GET from something that is not a bot or a prefetch) and redirect.
 
     302 with ``Cache-Control: no-store`` so every click comes back through here; an unknown,
-    switched-off or page-less code answers 404 and counts nothing.
+    switched-off or page-less code answers 404 and counts nothing, and so does a sales page
+    that is not a plain http(s) address (saved before the rule, e.g. ``ftp://`` or one with a
+    password in it: the browser would be sent there with the creator's credentials).
     """
     target = services.link_resolve(codes.code_normalize(code))
-    if target is None or not target.active or not target.url:
+    if (
+        target is None
+        or not target.active
+        or not target.url
+        or not outbound.link_target_allowed(target.url)
+    ):
         if target is None:
             reason = "unknown"
+        elif not target.active:
+            reason = "inactive"
         else:
-            reason = "inactive" if not target.active else "no_page"
+            reason = "no_page" if not target.url else "bad_page"
         response = render(request, "tracking/not_found.html", {"reason": reason}, status=404)
         response["X-Robots-Tag"] = "noindex"
         return response

@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from core.admin import OwnedModelAdmin, ReadOnlyTabularInline
 
+from . import services
 from .models import WebhookDelivery, WebhookEndpoint
 
 
@@ -20,6 +21,13 @@ class WebhookEndpointAdmin(OwnedModelAdmin):
     search_fields = ("url", "description")
     readonly_fields = ("secret", "created_at", "updated_at")
     inlines = (DeliveryInline,)
+
+    def service_check(self, request, instance) -> None:
+        if instance.url:
+            services.webhook_endpoint_check(endpoint=instance)
+
+    def service_save(self, request, instance, change: bool):
+        return services.webhook_endpoint_save(endpoint=instance)
 
 
 @admin.register(WebhookDelivery)

@@ -7,6 +7,7 @@ from rest_framework import mixins, serializers, viewsets
 
 from core.api import IdFilter, OwnedModelSerializer, OwnedViewSetMixin
 
+from . import services
 from .models import Event, WebhookDelivery, WebhookEndpoint
 
 
@@ -32,6 +33,17 @@ class WebhookEndpointSerializer(OwnedModelSerializer):
 
 
 class WebhookDeliverySerializer(serializers.ModelSerializer):
+    last_error = serializers.ChoiceField(
+        choices=WebhookDelivery.Error.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text=(
+            "What went wrong on the last attempt, as a class (empty when nothing did); the "
+            "receiver's answer body is never kept. Refused connections, timeouts and TLS "
+            "failures are all could_not_connect."
+        ),
+    )
+
     class Meta:
         model = WebhookDelivery
         fields = [
@@ -67,11 +79,24 @@ class WebhookEndpointViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
     ordering_fields = ["created_at", "url"]
     ordering = ["-created_at", "-id"]
 
+    def perform_create(self, serializer) -> None:
+        endpoint = services.webhook_endpoint_create(
+            owner=self.request.user, data=serializer.validated_data
+        )
+        serializer.instance = self.get_queryset().get(pk=endpoint.pk)
+
+    def perform_update(self, serializer) -> None:
+        endpoint = services.webhook_endpoint_update(
+            endpoint=serializer.instance, data=serializer.validated_data
+        )
+        serializer.instance = self.get_queryset().get(pk=endpoint.pk)
+
 
 class WebhookDeliveryViewSet(
     OwnedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    """Every delivery with its status, attempts and the receiver's last answer."""
+    """Every delivery with its status, attempts, the receiver's last status code and the class
+    of the last error (never the receiver's answer body)."""
 
     queryset = WebhookDelivery.objects.all()
     serializer_class = WebhookDeliverySerializer

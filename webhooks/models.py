@@ -74,6 +74,16 @@ class WebhookDelivery(TimestampedModel):
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
 
+    class Error(models.TextChoices):
+        """What went wrong, as a class only: the receiver's answer body is never kept (it
+        could be an internal service's reply), and a refused connection, a timeout or a TLS
+        failure are one class, so the log cannot be used to scan ports."""
+
+        HTTP_STATUS = "http_status", _("The receiver answered with an error status")
+        COULD_NOT_CONNECT = "could_not_connect", _("Could not connect to the receiver")
+        ADDRESS_NOT_ALLOWED = "address_not_allowed", _("The receiver's address is not allowed")
+        ENDPOINT_DISABLED = "endpoint_disabled", _("The endpoint is switched off")
+
     OWNER_PATH = "endpoint__owner"
 
     endpoint = models.ForeignKey(
@@ -86,7 +96,7 @@ class WebhookDelivery(TimestampedModel):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_status_code = models.PositiveSmallIntegerField(_("last HTTP status"), null=True)
-    last_error = models.TextField(_("last error"), blank=True)
+    last_error = models.TextField(_("last error"), choices=Error, blank=True)
     last_attempt_at = models.DateTimeField(_("last attempt at"), null=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True)
 

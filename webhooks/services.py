@@ -13,11 +13,13 @@ import json
 import logging
 from typing import Any
 
-import requests
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
+
+from core import outbound
+from core.services import instance_create, instance_update
 
 from .models import Event, WebhookDelivery, WebhookEndpoint
 
@@ -37,6 +39,46 @@ def webhook_signature(secret: str, body: bytes) -> str:
     """``sha256=<hex HMAC-SHA256 of the raw body>``, the value of X-CourseReel-Signature."""
     digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     return f"sha256={digest}"
+
+
+# --- endpoints -------------------------------------------------------------------------------
+
+
+def webhook_endpoint_check(*, endpoint: WebhookEndpoint) -> None:
+    """A new URL (a new endpoint, or a changed address) must be one CourseReel may connect
+    to (``core.outbound``); a ValidationError on ``url`` otherwise. An unchanged URL is not
+    checked again here, so an endpoint can still be switched off after the rules tighten;
+    every delivery checks its address again anyway."""
+    if endpoint.pk is not None:
+        stored = WebhookEndpoint.objects.filter(pk=endpoint.pk).values_list("url", flat=True)
+        if endpoint.url in stored:
+            return
+    outbound.url_check(endpoint.url, field="url")
+
+
+@transaction.atomic
+def webhook_endpoint_create(*, owner, data: dict[str, Any]) -> WebhookEndpoint:
+    outbound.url_check(data.get("url") or "", field="url")
+    return instance_create(model=WebhookEndpoint, data=data, owner=owner)
+
+
+@transaction.atomic
+def webhook_endpoint_update(*, endpoint: WebhookEndpoint, data: dict[str, Any]) -> WebhookEndpoint:
+    if "url" in data and data["url"] != endpoint.url:
+        outbound.url_check(data["url"] or "", field="url")
+    return instance_update(instance=endpoint, data=data)
+
+
+@transaction.atomic
+def webhook_endpoint_save(*, endpoint: WebhookEndpoint) -> WebhookEndpoint:
+    """An endpoint whose fields a form has already set (the admin)."""
+    webhook_endpoint_check(endpoint=endpoint)
+    endpoint.full_clean()
+    endpoint.save()
+    return endpoint
+
+
+# --- deliveries ------------------------------------------------------------------------------
 
 
 def webhook_event_emit(*, owner_id: int, event: str, payload: dict[str, Any]) -> list[int]:
@@ -97,7 +139,12 @@ def webhook_delivery_attempt(*, delivery_id: int, final: bool) -> str | None:
         return None
     endpoint = delivery.endpoint
     if not endpoint.active:
-        _record(delivery, status_code=None, error="endpoint disabled", outcome=FAILED)
+        _record(
+            delivery,
+            status_code=None,
+            error=WebhookDelivery.Error.ENDPOINT_DISABLED,
+            outcome=FAILED,
+        )
         return FAILED
     body = webhook_delivery_body(delivery)
     headers = {
@@ -107,37 +154,42 @@ def webhook_delivery_attempt(*, delivery_id: int, final: bool) -> str | None:
         DELIVERY_HEADER: str(delivery.pk),
         SIGNATURE_HEADER: webhook_signature(endpoint.secret, body),
     }
-    status_code, error = None, ""
+    status_code, error, detail = None, "", ""
     try:
-        response = requests.post(
-            endpoint.url,
-            data=body,
-            headers=headers,
-            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-            allow_redirects=False,
+        status_code = outbound.outbound_post(
+            endpoint.url, body=body, headers=headers, timeout=settings.WEBHOOK_TIMEOUT_SECONDS
         )
-    except requests.RequestException as exc:
-        error = f"{type(exc).__name__}: {exc}"
-        outcome = RETRY
+    except outbound.OutboundRefused as refused:
+        # Unresolvable now: perhaps for a moment. An address that is not allowed: for good.
+        detail = refused.reason
+        if refused.reason == outbound.UNRESOLVED:
+            outcome, error = RETRY, WebhookDelivery.Error.COULD_NOT_CONNECT
+        else:
+            outcome, error = FAILED, WebhookDelivery.Error.ADDRESS_NOT_ALLOWED
+    except outbound.OutboundUnreachable as unreachable:
+        outcome, error, detail = RETRY, WebhookDelivery.Error.COULD_NOT_CONNECT, str(unreachable)
     else:
-        status_code = response.status_code
         if 200 <= status_code < 300:
             outcome = SUCCEEDED
         elif status_code >= 500 or status_code == 429:
-            outcome, error = RETRY, response.text[:500]
+            outcome, error = RETRY, WebhookDelivery.Error.HTTP_STATUS
         else:
-            outcome, error = FAILED, response.text[:500]
+            outcome, error = FAILED, WebhookDelivery.Error.HTTP_STATUS
     if outcome == RETRY and final:
         outcome = FAILED
-    _record(delivery, status_code=status_code, error=error, outcome=outcome)
+    _record(delivery, status_code=status_code, error=error, outcome=outcome, detail=detail)
     return outcome
 
 
-def _record(delivery: WebhookDelivery, *, status_code: int | None, error: str, outcome: str):
+def _record(
+    delivery: WebhookDelivery, *, status_code: int | None, error: str, outcome: str, detail=""
+):
+    """Store the outcome for the creator (a status code and an error class) and log it for
+    the operator, with the network error's details the creator does not see."""
     now = timezone.now()
     delivery.attempts += 1
     delivery.last_status_code = status_code
-    delivery.last_error = error[:2000]
+    delivery.last_error = error
     delivery.last_attempt_at = now
     if outcome == SUCCEEDED:
         delivery.status = WebhookDelivery.Status.SUCCEEDED
@@ -157,12 +209,13 @@ def _record(delivery: WebhookDelivery, *, status_code: int | None, error: str, o
     )
     log = logger.info if outcome == SUCCEEDED else logger.warning
     log(
-        "webhook delivery %s (%s → %s) attempt %s: %s, status %s %s",
+        "webhook delivery %s (%s → %s) attempt %s: %s, status %s %s %s",
         delivery.pk,
         delivery.event,
         delivery.endpoint.url,
         delivery.attempts,
         outcome,
         status_code,
-        error[:200],
+        error,
+        detail[:300],
     )

@@ -200,6 +200,7 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "WebhookEventEnum": "webhooks.models.Event",
+        "WebhookDeliveryErrorEnum": "webhooks.models.WebhookDelivery.Error",
         "ImportKindEnum": "imports.models.ImportJob.Kind",
         "ImportModeEnum": "imports.models.ImportJob.Mode",
         "DiscountKindEnum": "courses.models.Discount.Kind",
@@ -237,6 +238,17 @@ WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
 # Attempts after the first one, spaced by exponential backoff (capped).
 WEBHOOK_MAX_RETRIES = int(os.environ.get("WEBHOOK_MAX_RETRIES", "5"))
 WEBHOOK_RETRY_BACKOFF_MAX = int(os.environ.get("WEBHOOK_RETRY_BACKOFF_MAX", "600"))
+
+# --- Outbound requests to URLs a creator typed (core/outbound.py) ----------------------------
+# Ports such a URL may name: comma-separated ports and ranges ("80,443,8000-8999"). The
+# default covers the usual web ports and their common alternates.
+OUTBOUND_PORTS = os.environ.get("OUTBOUND_PORTS", "80,443,8080,8443")
+# A self-hosted install whose receivers live on its own network may allow private and loopback
+# addresses; unspecified, multicast, link-local (cloud metadata) and reserved ones stay refused.
+OUTBOUND_ALLOW_PRIVATE = env_bool("OUTBOUND_ALLOW_PRIVATE", False)
+# CA certificates (a PEM file) that https receivers' certificates must chain to; empty: the
+# bundle requests ships (certifi). REQUESTS_CA_BUNDLE is honoured as the default, as before.
+OUTBOUND_CA_BUNDLE = os.environ.get("OUTBOUND_CA_BUNDLE", os.environ.get("REQUESTS_CA_BUNDLE", ""))
 
 # --- Tracking links (/r/<code>) --------------------------------------------------------------
 # How long a code's target stays cached; edits made through CourseReel forget it at once, the

@@ -22,6 +22,14 @@ from webhooks.tasks import webhook_deliver
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _receivers_on_this_machine(settings):
+    """The receivers below listen on 127.0.0.1 at a random port: allowed here as a self-hosted
+    install would allow its own network (tests/security/test_outbound.py tests the refusals)."""
+    settings.OUTBOUND_ALLOW_PRIVATE = True
+    settings.OUTBOUND_PORTS = "1-65535"
+
+
 @dataclass
 class Receiver:
     """Answers with the scripted status codes in turn (then 200) and records each request."""
@@ -69,7 +77,7 @@ def endpoint_for(owner, url: str, events=(Event.SALE_RECORDED,)) -> WebhookEndpo
 def test_registering_an_endpoint_returns_its_secret(api_a, creator):
     response = api_a.post(
         "/api/v1/webhook-endpoints/",
-        {"url": "https://shop.example.com/hook", "events": ["sale.recorded", "sale.recorded"]},
+        {"url": "https://93.184.215.14/hook", "events": ["sale.recorded", "sale.recorded"]},
         format="json",
     )
     assert response.status_code == 201
@@ -162,7 +170,7 @@ def test_retries_stop_after_the_limit_and_the_delivery_fails(creator, receiver, 
     assert delivery.status == WebhookDelivery.Status.FAILED
     assert delivery.attempts == 1 + webhook_deliver.max_retries == 6
     assert delivery.last_status_code == 500
-    assert "try again later" in delivery.last_error
+    assert delivery.last_error == "http_status"  # the class, never the receiver's answer
 
 
 def test_a_4xx_is_not_retried(creator, receiver):
@@ -193,7 +201,7 @@ def test_a_network_error_is_retried_and_logged(creator):
     assert delivery.status == WebhookDelivery.Status.FAILED
     assert delivery.attempts == 6
     assert delivery.last_status_code is None
-    assert "ConnectionError" in delivery.last_error
+    assert delivery.last_error == "could_not_connect"
 
 
 def test_running_a_delivered_task_again_sends_nothing(creator, receiver):
