@@ -16,7 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import OperationalError, transaction
+from django.db import DatabaseError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -196,11 +196,23 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
                     on_write=written,
                 )
     except OperationalError:
+        _release(job_id, me)
         raise
     except Exception as exc:
         import_job_fail(job_id=job_id, message=f"the import stopped: {type(exc).__name__}: {exc}")
         raise
     return finished[0] if finished else _finish(job, result)
+
+
+def _release(job_id: int, me: str) -> None:
+    """Hand the claim back so the task's retry can take the job at once. With the database
+    still away this fails too; the job is then taken as dead once its heartbeat is stale."""
+    try:
+        ImportJob.objects.filter(pk=job_id, worker=me, status__in=ImportJob.ACTIVE).update(
+            status=ImportJob.Status.PENDING, heartbeat_at=None
+        )
+    except DatabaseError:
+        logger.warning("import job %s: claim not released (database unavailable)", job_id)
 
 
 def _finish(job: ImportJob, result: ImportResult) -> ImportJob:

@@ -13,8 +13,14 @@ def schedule(apps, schema_editor):
     every, _ = IntervalSchedule.objects.get_or_create(
         every=settings.JOB_REAPER_SECONDS, period="seconds"
     )
+    # A tick no worker took within its period is dropped, not run in a burst later.
     PeriodicTask.objects.get_or_create(
-        name=TASK_NAME, defaults={"task": "core.tasks.jobs_reap", "interval": every}
+        name=TASK_NAME,
+        defaults={
+            "task": "core.tasks.jobs_reap",
+            "interval": every,
+            "expire_seconds": settings.JOB_REAPER_SECONDS,
+        },
     )
 
 

@@ -19,7 +19,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import connection
+from django.db import OperationalError, connection
 from django.db.migrations.recorder import MigrationRecorder
 from django.urls import reverse
 from django.utils import timezone
@@ -304,7 +304,7 @@ def test_an_import_marks_itself_succeeded_in_the_transaction_of_its_rows(creator
     real = import_services._finish
 
     def finish_then_crash(job, result):
-        finished = real(job, result)
+        real(job, result)
         assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.SUCCEEDED
         assert VideoDailyStat.objects.exists()
         raise RuntimeError("killed between the rows and the commit")
@@ -315,6 +315,26 @@ def test_an_import_marks_itself_succeeded_in_the_transaction_of_its_rows(creator
     assert not VideoDailyStat.objects.exists()
     job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED  # by the crash handler, not succeeded
+
+
+@pytest.mark.django_db
+def test_a_database_outage_hands_the_job_back_for_the_tasks_retry(creator, monkeypatch):
+    job = _job(creator)
+    real = import_services.stats_import_file
+    calls = []
+
+    def flaky(**kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(**kwargs)
+
+    monkeypatch.setattr(import_services, "stats_import_file", flaky)
+    with pytest.raises(OperationalError):
+        import_services.import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.PENDING and job.heartbeat_at is None
+    assert import_services.import_job_run(job_id=job.pk).status == ImportJob.Status.SUCCEEDED
 
 
 # --- the recompute reaper -------------------------------------------------------------------
@@ -421,6 +441,7 @@ def test_the_migration_schedules_the_reaper_every_job_reaper_seconds():
     migration.schedule(django_apps, None)
     task = PeriodicTask.objects.get(name=migration.TASK_NAME)
     assert task.task == "core.tasks.jobs_reap" and task.enabled
+    assert task.expire_seconds == settings.JOB_REAPER_SECONDS
     assert (task.interval.every, task.interval.period) == (settings.JOB_REAPER_SECONDS, "seconds")
     assert task.task in celery_app.tasks  # the name beat sends is a registered task
 
