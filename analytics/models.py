@@ -269,6 +269,11 @@ class RecomputeRun(models.Model):
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     rows_written = models.PositiveIntegerField(_("rows written"), default=0)
     error = models.TextField(_("error"), blank=True)
+    # The running worker's last sign of life, for the reaper (core.jobs).
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    worker = models.CharField(
+        _("worker"), max_length=200, blank=True, help_text=_("Host and process running it.")
+    )
 
     objects = OwnedQuerySet.as_manager()
 

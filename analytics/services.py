@@ -4,8 +4,10 @@ The lock has two layers. On PostgreSQL the run holds a session advisory lock key
 creator: the database releases it the moment the holding connection dies, so a killed worker
 never leaves the creator locked, and a "running" row found while holding the lock is known to
 be dead. Everywhere, at most one "running" RecomputeRun per creator is allowed by a unique
-constraint; without advisory locks (SQLite, one machine) a running row older than STALE_AFTER
-is taken to be dead.
+constraint; without advisory locks (SQLite, one machine) a running row is taken to be dead once
+its heartbeat is older than JOB_STALE_SECONDS and its worker process is gone (core.jobs).
+A run's heartbeat is written by a thread while it runs; the reaper (``recompute_reap``) fails a
+run whose worker died and queues the creator's recompute again through the one enqueue.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core import jobs
 from core.events import Event, emit
 
 from . import engine
@@ -29,6 +32,7 @@ from .models import RecomputeRun, RecomputeState
 
 logger = logging.getLogger(__name__)
 
+# A running run from before heartbeats was taken as dead this long after its start.
 STALE_AFTER = timedelta(minutes=15)
 ADVISORY_NAMESPACE = 0x5EC0  # first key of pg_try_advisory_lock(int, int): "recompute"
 
@@ -58,16 +62,33 @@ def recompute_run_start(
     running = RecomputeRun.objects.filter(owner_id=owner_id, status=RecomputeRun.Status.RUNNING)
     if not lock_held:
         # Look before writing: on SQLite a write would wait for the live run's transaction.
-        if running.filter(started_at__gte=now - STALE_AFTER).exists():
+        dead = running.filter(_dead(now))
+        if running.exclude(pk__in=dead.values("pk")).exists():
             return None
-        # Only a run older than STALE_AFTER is dead; one started a moment ago is live.
-        running = running.filter(started_at__lt=now - STALE_AFTER)
+        if not all(jobs.may_be_dead(worker) for worker in dead.values_list("worker", flat=True)):
+            return None
+        running = dead
     running.update(status=RecomputeRun.Status.FAILED, finished_at=now, error="worker lost")
     try:
         with transaction.atomic():
-            return RecomputeRun.objects.create(owner_id=owner_id, trigger=trigger, started_at=now)
+            return RecomputeRun.objects.create(
+                owner_id=owner_id,
+                trigger=trigger,
+                started_at=now,
+                heartbeat_at=now,
+                worker=jobs.worker_name(),
+            )
     except IntegrityError:
         return None
+
+
+def _dead(now) -> Q:
+    """A running run without a heartbeat for JOB_STALE_SECONDS (one from before heartbeats:
+    started STALE_AFTER ago)."""
+    return Q(status=RecomputeRun.Status.RUNNING) & (
+        Q(heartbeat_at__lt=jobs.stale_before(now))
+        | Q(heartbeat_at__isnull=True, started_at__lt=now - STALE_AFTER)
+    )
 
 
 def recompute_run_finish(*, run: RecomputeRun, rows_written: int = 0, error: str = "") -> None:
@@ -116,8 +137,14 @@ def metrics_recompute_owner(*, owner_id: int, trigger: str = "manual") -> Recomp
             logger.info("recompute of owner %s skipped: a run is in progress", owner_id)
             return None
         figures_run_started(owner_id=owner_id, at=run.started_at)
+
+        def beat() -> int:
+            return RecomputeRun.objects.filter(
+                pk=run.pk, status=RecomputeRun.Status.RUNNING
+            ).update(heartbeat_at=timezone.now())
+
         try:
-            with transaction.atomic():
+            with jobs.heartbeat(beat), transaction.atomic():
                 _commit_without_waiting_for_disk()
                 counts = engine.recompute(owner_ids=[owner_id])
                 _fault_injection_pause()
@@ -206,6 +233,58 @@ def metrics_recompute_enqueue_now(*, owner_id: int, trigger: str) -> bool:
     if state.enqueue_error:
         RecomputeState.objects.filter(pk=state.pk).update(enqueue_error="", enqueue_failed_at=None)
     return True
+
+
+@jobs.reaper("recomputes")
+def recompute_reap() -> int:
+    """Settle the recomputes no worker will finish (run by core.tasks.jobs_reap).
+
+    - A running run whose heartbeat is stale: its worker died, and its transaction with it,
+      so the stored figures are the previous run's, whole. The run is marked failed ("worker
+      lost"); if the creator's figures are behind their data, a recompute is queued again.
+      On PostgreSQL the reaper first takes the creator's advisory lock: held, the run is
+      alive whatever its heartbeat says.
+    - Figures behind their data whose queued recompute never started (QUEUED_LOST_AFTER) or
+      whose enqueue failed: queued again.
+
+    Every send goes through ``metrics_recompute_enqueue_now``, whose debounce sends nothing
+    when a recompute is already waiting, and a second delivery finds the lock taken; so a
+    recompute is never run twice at once. Returns how many creators were settled.
+    """
+    now = timezone.now()
+    settled = 0
+    candidates = RecomputeRun.objects.filter(_dead(now)).values_list("pk", "owner_id", "worker")
+    for run_id, owner_id, worker in list(candidates[:500]):
+        if not jobs.may_be_dead(worker):
+            continue
+        with owner_lock(owner_id) as acquired:
+            if not acquired:
+                continue  # a live run holds the creator's lock
+            reaped = RecomputeRun.objects.filter(_dead(now), pk=run_id).update(
+                status=RecomputeRun.Status.FAILED, finished_at=now, error="worker lost"
+            )
+        if not reaped:
+            continue
+        logger.warning("recompute run %s of owner %s: the worker stopped", run_id, owner_id)
+        settled += 1
+        if RecomputeState.objects.filter(owner_id=owner_id, stale_since__isnull=False).exists():
+            metrics_recompute_enqueue_now(owner_id=owner_id, trigger="reaper")
+
+    never_started = Q(queued_at__lt=now - QUEUED_LOST_AFTER) & (
+        Q(run_started_at__isnull=True) | Q(run_started_at__lt=F("queued_at"))
+    )
+    running = RecomputeRun.objects.filter(status=RecomputeRun.Status.RUNNING)
+    lost = (
+        RecomputeState.objects.filter(stale_since__isnull=False)
+        .filter(never_started | Q(enqueue_failed_at__isnull=False))
+        .exclude(owner_id__in=running.values("owner_id"))
+        .values_list("owner_id", flat=True)
+    )
+    for owner_id in list(lost[:500]):
+        if metrics_recompute_enqueue_now(owner_id=owner_id, trigger="reaper"):
+            logger.warning("recompute of owner %s queued again (never started)", owner_id)
+            settled += 1
+    return settled
 
 
 def metrics_recompute_enqueue(*, owner_id: int, trigger: str) -> None:

@@ -35,6 +35,14 @@ class ImportJob(TimestampedModel):
         FAILED = "failed", _("Failed")
 
     FINISHED = (Status.SUCCEEDED, Status.FAILED)
+    ACTIVE = (Status.VALIDATING, Status.RUNNING)
+
+    # Why a job stopped without its file being at fault, by the code kept on its one error;
+    # shown in the reader's language, and the page offers to import the same file again.
+    STOP_REASONS = {
+        "worker_lost": _("The worker stopped while importing; nothing was written — import again."),
+        "never_started": _("No worker picked up the import; nothing was written — import again."),
+    }
     OWNER_PATH = "owner"
 
     owner = models.ForeignKey(
@@ -81,6 +89,14 @@ class ImportJob(TimestampedModel):
     )
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # For the reaper (core.jobs): when the job was last sent to the broker and how often, and
+    # the last sign of life of the worker running it.
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    queue_attempts = models.PositiveSmallIntegerField(_("times queued"), default=0)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    worker = models.CharField(
+        _("worker"), max_length=200, blank=True, help_text=_("Host and process running it.")
+    )
 
     objects = OwnedQuerySet.as_manager()
 
@@ -98,6 +114,23 @@ class ImportJob(TimestampedModel):
     @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
+
+    @property
+    def stop_code(self) -> str:
+        """The code of an interruption (a STOP_REASONS key), or "" when the job was not cut
+        short or the file itself had problems."""
+        if self.status != self.Status.FAILED or len(self.errors) != 1:
+            return ""
+        code = self.errors[0].get("code", "")
+        return code if code in self.STOP_REASONS else ""
+
+    @property
+    def error_rows(self) -> list[dict]:
+        """The errors to show: an interruption's reason in the reader's language."""
+        code = self.stop_code
+        if code:
+            return [{**self.errors[0], "message": str(self.STOP_REASONS[code])}]
+        return self.errors
 
     @property
     def progress_percent(self) -> int:

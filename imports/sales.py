@@ -9,6 +9,7 @@ one are matched on all their values, so importing the same list twice adds nothi
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
@@ -111,6 +112,7 @@ def sales_import_file(
     path: str | Path,
     dry_run: bool = False,
     progress: Progress | None = None,
+    on_write: Callable[[ImportResult], None] | None = None,
 ) -> ImportResult:
     """Check a sales list as a whole and, if it has no problem, upsert it in one transaction.
 
@@ -167,6 +169,8 @@ def sales_import_file(
             transaction.set_rollback(True)
         else:
             result.committed = True
+            if on_write:
+                on_write(result)  # in the transaction: what it records commits with the rows
     return result
 
 

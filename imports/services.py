@@ -6,17 +6,22 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import OperationalError, transaction
+from django.db import DatabaseError, OperationalError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from core import jobs
 from core.events import Event, emit
 from videos.models import Platform
 
@@ -95,6 +100,9 @@ def import_job_create(
         mode=mode,
         dry_run=dry_run,
     )
+    if enqueue:
+        # Set before the message is sent: one that never reaches the broker is resent too.
+        job.queued_at, job.queue_attempts = timezone.now(), 1
     job.full_clean(exclude=["file"])
     job.file.save(name, file, save=False)
     job.save()
@@ -109,19 +117,33 @@ def _enqueue(job_id: int) -> None:
     import_job_process.delay(job_id)
 
 
+def _dead(now) -> Q:
+    """An unfinished job's worker is dead: no heartbeat for JOB_STALE_SECONDS (a job from
+    before heartbeats: created that long ago)."""
+    stale = jobs.stale_before(now)
+    return Q(status__in=ImportJob.ACTIVE) & (
+        Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, created_at__lt=stale)
+    )
+
+
 def import_job_run(*, job_id: int) -> ImportJob | None:
-    """Process a job; safe to call twice (a finished job is left alone, an interrupted one
-    starts over: its writes were one transaction, rolled back with the interruption).
+    """Process a job; safe to deliver twice. A pending job is claimed by one worker (one
+    conditional UPDATE); a finished job, or one whose worker still beats, is left alone; one
+    whose worker died starts over: its writes were one transaction, rolled back with it.
 
     Database outages (OperationalError) propagate so the task can retry; any other failure
     marks the job failed with the reason and propagates too.
     """
+    now = timezone.now()
+    me = jobs.worker_name()
     claimed = (
         ImportJob.objects.filter(pk=job_id)
-        .exclude(status__in=ImportJob.FINISHED)
+        .filter(Q(status=ImportJob.Status.PENDING) | _dead(now))
         .update(
             status=ImportJob.Status.VALIDATING,
-            started_at=timezone.now(),
+            started_at=now,
+            heartbeat_at=now,
+            worker=me,
             rows_done=0,
             errors=[],
             error_count=0,
@@ -132,17 +154,37 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
         logger.warning("import job %s no longer exists", job_id)
         return None
     if not claimed:
-        logger.info("import job %s already %s", job_id, job.status)
+        logger.info("import job %s already %s (%s)", job_id, job.status, job.worker or "-")
         return job
 
     def progress(stage: str, done: int, total: int) -> None:
-        ImportJob.objects.filter(pk=job_id).update(status=stage, rows_done=done, rows_total=total)
+        ImportJob.objects.filter(pk=job_id).update(
+            status=stage, rows_done=done, rows_total=total, heartbeat_at=timezone.now()
+        )
+        if settings.IMPORT_TEST_PAUSE_SECONDS and stage == ImportJob.Status.VALIDATING:
+            time.sleep(settings.IMPORT_TEST_PAUSE_SECONDS)  # fault injection, tests only
+
+    def beat() -> int:
+        return ImportJob.objects.filter(pk=job_id, worker=me, status__in=ImportJob.ACTIVE).update(
+            heartbeat_at=timezone.now()
+        )
+
+    finished: list[ImportJob] = []
+
+    def written(result: ImportResult) -> None:
+        # Inside the write's transaction: the rows and "succeeded" commit together, so a job
+        # still unfinished after its worker died has written nothing.
+        finished.append(_finish(job, result))
 
     try:
-        with _local_path(job) as path:
+        with jobs.heartbeat(beat), _local_path(job) as path:
             if job.kind == ImportJob.Kind.SALES:
                 result = sales_import_file(
-                    owner=job.owner, path=path, dry_run=job.dry_run, progress=progress
+                    owner=job.owner,
+                    path=path,
+                    dry_run=job.dry_run,
+                    progress=progress,
+                    on_write=written,
                 )
             elif job.kind == ImportJob.Kind.COURSES:
                 result = seed_import_file(
@@ -161,13 +203,26 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
                     cumulative=MODE_TO_CUMULATIVE[job.mode],
                     dry_run=job.dry_run,
                     progress=progress,
+                    on_write=written,
                 )
     except OperationalError:
+        _release(job_id, me)
         raise
     except Exception as exc:
         import_job_fail(job_id=job_id, message=f"the import stopped: {type(exc).__name__}: {exc}")
         raise
-    return _finish(job, result)
+    return finished[0] if finished else _finish(job, result)
+
+
+def _release(job_id: int, me: str) -> None:
+    """Hand the claim back so the task's retry can take the job at once. With the database
+    still away this fails too; the job is then taken as dead once its heartbeat is stale."""
+    try:
+        ImportJob.objects.filter(pk=job_id, worker=me, status__in=ImportJob.ACTIVE).update(
+            status=ImportJob.Status.PENDING, heartbeat_at=None
+        )
+    except DatabaseError:
+        logger.warning("import job %s: claim not released (database unavailable)", job_id)
 
 
 def _finish(job: ImportJob, result: ImportResult) -> ImportJob:
@@ -213,14 +268,76 @@ def _finish(job: ImportJob, result: ImportResult) -> ImportJob:
     return job
 
 
-def import_job_fail(*, job_id: int, message: str) -> None:
+def import_job_fail(*, job_id: int, message: str, code: str = "") -> None:
     """Mark an unfinished job failed (a crash, a time limit, retries exhausted)."""
-    ImportJob.objects.filter(pk=job_id).exclude(status__in=ImportJob.FINISHED).update(
+    _fail(ImportJob.objects.filter(pk=job_id), message=message, code=code)
+
+
+def _fail(jobs_to_fail, *, message: str, code: str = "") -> int:
+    error = {"row": None, "column": None, "message": message}
+    if code:
+        error["code"] = code
+    return jobs_to_fail.exclude(status__in=ImportJob.FINISHED).update(
         status=ImportJob.Status.FAILED,
-        errors=[{"row": None, "column": None, "message": message}],
+        errors=[error],
         error_count=1,
         finished_at=timezone.now(),
     )
+
+
+@jobs.reaper("import jobs")
+def import_jobs_reap() -> int:
+    """Settle the jobs no worker will finish (run by core.tasks.jobs_reap).
+
+    - Running with a stale heartbeat: the worker died (kill -9, a lost machine). Nothing was
+      written — the rows and the job's "succeeded" commit in one transaction — so the job
+      fails saying so, and its page offers to import the same file again.
+    - Queued IMPORT_QUEUED_LOST_SECONDS ago and never started: the message was lost (a
+      worker that had reserved it died). Sent again, up to IMPORT_QUEUE_ATTEMPTS in all, then
+      failed. Sending twice is safe: only one delivery claims a pending job.
+
+    Each job is settled by one conditional UPDATE, so a job that beats or starts in between
+    is left alone. Returns how many jobs were settled.
+    """
+    now = timezone.now()
+    dead = ImportJob.objects.filter(_dead(now))
+    ids = [
+        job_id
+        for job_id, worker in dead.values_list("pk", "worker")[:500]
+        if jobs.may_be_dead(worker)
+    ]
+    failed = _fail(
+        dead.filter(pk__in=ids),
+        message=str(ImportJob.STOP_REASONS["worker_lost"]),
+        code="worker_lost",
+    )
+    if failed:
+        logger.warning("import jobs %s: the worker stopped; marked failed", ids)
+
+    lost_before = now - timedelta(seconds=settings.IMPORT_QUEUED_LOST_SECONDS)
+    lost = ImportJob.objects.filter(status=ImportJob.Status.PENDING, queued_at__lt=lost_before)
+    settled = failed
+    for job_id, queued_at, attempts in lost.values_list("pk", "queued_at", "queue_attempts")[:500]:
+        unchanged = lost.filter(pk=job_id, queued_at=queued_at)
+        if attempts >= settings.IMPORT_QUEUE_ATTEMPTS:
+            if _fail(
+                unchanged,
+                message=str(ImportJob.STOP_REASONS["never_started"]),
+                code="never_started",
+            ):
+                logger.warning("import job %s: never started after %s sends", job_id, attempts)
+                settled += 1
+            continue
+        if unchanged.update(queued_at=now, queue_attempts=F("queue_attempts") + 1):
+            settled += 1
+            try:
+                _enqueue(job_id)
+            except Exception:
+                # Stays pending with the new time: tried again once that is old too.
+                logger.exception("could not queue import job %s again", job_id)
+            else:
+                logger.warning("import job %s: queued again (never started)", job_id)
+    return settled
 
 
 @contextmanager
@@ -249,7 +366,26 @@ def import_job_import_previewed(*, job: ImportJob) -> ImportJob:
         raise ValidationError(
             "the preview has not finished cleanly: fix the file and upload it again"
         )
-    with job.file.open("rb") as stored:
+    return _job_again(job, dry_run=False)
+
+
+def import_job_retry(*, job: ImportJob) -> ImportJob:
+    """Run again a job that was cut short (its worker died, or none started it): a new job on
+    the same stored file with the same choices; the stopped one stays as it ended, so a late
+    delivery of its message finds it finished and does nothing."""
+    if not job.stop_code:
+        raise ValidationError(
+            _("only an import that was cut short can run again: upload the file again")
+        )
+    return _job_again(job, dry_run=job.dry_run)
+
+
+def _job_again(job: ImportJob, *, dry_run: bool) -> ImportJob:
+    try:
+        stored = job.file.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise ValidationError({"file": _("the stored file is gone: upload it again")}) from exc
+    with stored:
         return import_job_create(
             owner=job.owner,
             kind=job.kind,
@@ -257,5 +393,5 @@ def import_job_import_previewed(*, job: ImportJob) -> ImportJob:
             original_filename=job.original_filename,
             platform=job.platform,
             mode=job.mode,
-            dry_run=False,
+            dry_run=dry_run,
         )

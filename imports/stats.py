@@ -162,6 +162,7 @@ def stats_import_file(
     cumulative: bool | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    on_write: Callable[[ImportResult], None] | None = None,
 ) -> ImportResult:
     """Check a daily-statistics export as a whole and, if it has no problem, upsert it.
 
@@ -169,7 +170,9 @@ def stats_import_file(
     platform column or from headers only one platform uses. ``cumulative``: None detects
     running totals, True/False forces them on/off. ``dry_run`` does everything, then rolls back,
     so the counts in the result are what a real run would write. ``progress`` hears how far
-    the check got (see ``Progress``). A refused file writes nothing (``result.ok`` is False and
+    the check got (see ``Progress``); ``on_write(result)`` is called inside the write's
+    transaction once the rows are written, so what it records commits with them. A refused
+    file writes nothing (``result.ok`` is False and
     ``result.errors`` names the row and column of each problem).
     """
     log = IssueLog(settings.IMPORT_MAX_ERRORS)
@@ -270,6 +273,8 @@ def stats_import_file(
             transaction.set_rollback(True)
         else:
             result.committed = True
+            if on_write:
+                on_write(result)  # in the transaction: what it records commits with the rows
     return result
 
 

@@ -13,7 +13,7 @@ from core.htmx import render_page
 
 from .forms import ImportUploadForm
 from .models import ImportJob
-from .services import import_job_create, import_job_import_previewed
+from .services import import_job_create, import_job_import_previewed, import_job_retry
 
 HISTORY_ROWS = 20
 
@@ -72,6 +72,24 @@ def import_job_commit(request, job_id: int):
             request,
             "imports/job.html",
             {"job": preview, "commit_error": error.messages},
+            status=422,
+        )
+    return redirect("imports:job", job_id=job.id)
+
+
+@login_required
+@require_POST
+def import_job_again(request, job_id: int):
+    """Run again, on the stored file, a job that was cut short (its worker stopped)."""
+    stopped = get_object_or_404(ImportJob.objects.owned_by(request.user), pk=job_id)
+    try:
+        with transaction.atomic():
+            job = import_job_retry(job=stopped)
+    except ValidationError as error:
+        return render(
+            request,
+            "imports/job.html",
+            {"job": stopped, "commit_error": error.messages},
             status=422,
         )
     return redirect("imports:job", job_id=job.id)

@@ -162,6 +162,15 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
+# --- Background jobs: heartbeats and the reaper ---------------------------------------------
+# A running job (an import, a recompute) writes a heartbeat this often from a thread of its own.
+JOB_HEARTBEAT_SECONDS = float(os.environ.get("JOB_HEARTBEAT_SECONDS", "20"))
+# A job whose last heartbeat is older than this is taken as dead (its worker was killed).
+JOB_STALE_SECONDS = float(os.environ.get("JOB_STALE_SECONDS", str(3 * JOB_HEARTBEAT_SECONDS)))
+# How often the reaper (core.tasks.jobs_reap) runs; read when migrating (core 0001), then
+# editable in the admin's periodic tasks.
+JOB_REAPER_SECONDS = int(os.environ.get("JOB_REAPER_SECONDS", "60"))
+
 # --- REST framework -----------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -232,6 +241,12 @@ IMPORT_MAX_ERRORS = int(os.environ.get("IMPORT_MAX_ERRORS", "50"))
 IMPORT_CHUNK_ROWS = int(os.environ.get("IMPORT_CHUNK_ROWS", "100000"))
 # The largest count a daily statistic may hold; anything above is a typo, not a viral video.
 IMPORT_MAX_COUNT = int(os.environ.get("IMPORT_MAX_COUNT", str(10**12)))
+# A job queued this long without a worker starting it is queued again (its message was lost),
+# at most IMPORT_QUEUE_ATTEMPTS times in all; then it fails, saying so.
+IMPORT_QUEUED_LOST_SECONDS = int(os.environ.get("IMPORT_QUEUED_LOST_SECONDS", "900"))
+IMPORT_QUEUE_ATTEMPTS = int(os.environ.get("IMPORT_QUEUE_ATTEMPTS", "3"))
+# Fault injection for the worker-kill test only: seconds an import sleeps after each chunk.
+IMPORT_TEST_PAUSE_SECONDS = float(os.environ.get("IMPORT_TEST_PAUSE_SECONDS", "0"))
 
 # --- Outbound webhooks -----------------------------------------------------------------------
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import timezone
 
 from imports import services as jobs_module
 from imports.models import ImportJob
@@ -171,12 +174,31 @@ def test_a_finished_job_is_not_run_again(creator):
 
 
 def test_an_interrupted_job_starts_over(creator):
+    """A job whose worker died (no heartbeat for a while) is taken over by a new delivery."""
     job = import_job_create(
         owner=creator, kind="stats", file=good_csv(), platform="douyin", enqueue=False
     )
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, rows_done=13)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.RUNNING,
+        rows_done=13,
+        heartbeat_at=timezone.now() - timedelta(hours=1),
+        worker="gone-host:1",
+    )
     finished = import_job_run(job_id=job.pk)
     assert finished.status == ImportJob.Status.SUCCEEDED and finished.rows_done == 20
+
+
+def test_a_second_delivery_leaves_a_live_job_alone(creator):
+    """A job whose worker still beats is not run twice at once."""
+    job = import_job_create(
+        owner=creator, kind="stats", file=good_csv(), platform="douyin", enqueue=False
+    )
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.VALIDATING, rows_done=13, heartbeat_at=timezone.now()
+    )
+    second = import_job_run(job_id=job.pk)
+    assert second.status == ImportJob.Status.VALIDATING and second.rows_done == 13
+    assert not VideoDailyStat.objects.exists()
 
 
 def test_a_missing_job_is_logged_and_skipped(caplog):
