@@ -643,6 +643,7 @@ def seed_import_file(
     platform: Platform | None = None,
     dry_run: bool = False,
     progress=None,
+    on_write=None,
 ) -> FileResult:
     """The import job's way in: read, validate and import a seed-layout file, reporting in the
     same ``ImportResult`` the stats and sales imports use (problems by row and column)."""
@@ -658,17 +659,25 @@ def seed_import_file(
     if progress:
         progress("running", 0, seed.row_count)
     slug = platform.slug if platform else DEFAULT_PLATFORM
-    try:
-        done = seed_courses_import(owner=owner, seed=seed, platform_slug=slug, dry_run=dry_run)
-    except SeedImportError as exc:
-        log = IssueLog(1)
-        log.add(None, None, str(exc))
-        return result.refuse(log)
+    with transaction.atomic():
+        try:
+            done = seed_courses_import(owner=owner, seed=seed, platform_slug=slug, dry_run=dry_run)
+        except SeedImportError as exc:
+            log = IssueLog(1)
+            log.add(None, None, str(exc))
+            return result.refuse(log)
+        _tally(result, done, seed)
+        if on_write and result.committed:
+            on_write(result)  # in the transaction: what it records commits with the rows
+    return result
+
+
+def _tally(result: FileResult, done: ImportResult, seed: SeedFile) -> None:
     tallies = (done.courses, done.tiers, done.videos)
     result.created = sum(t.created for t in tallies)
     result.updated = sum(t.updated for t in tallies)
     result.unchanged = sum(t.unchanged for t in tallies)
-    result.committed = not dry_run
+    result.committed = not done.dry_run
     result.platform = done.platform_name
     result.notes = [
         f"courses: {done.courses}",
@@ -685,7 +694,6 @@ def seed_import_file(
         }
         for course in list(seed.courses.values())[:PREVIEW_COURSES]
     ]
-    return result
 
 
 def _course_snapshot(seed: SeedFile, course: SeedCourse) -> dict[str, Any]:

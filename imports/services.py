@@ -194,6 +194,7 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
                     platform=job.platform,
                     dry_run=job.dry_run,
                     progress=progress,
+                    on_write=written,
                 )
             else:
                 result = stats_import_file(

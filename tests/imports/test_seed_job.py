@@ -132,3 +132,25 @@ def test_the_api_accepts_the_kind(client, creator):
     job = ImportJob.objects.get(pk=response.json()["id"])
     import_job_run(job_id=job.id)
     assert Course.objects.owned_by(creator).count() == 2
+
+
+def test_the_courses_and_the_jobs_success_commit_together(creator_client, creator, monkeypatch):
+    """A worker dying between the rows and the job's mark must leave neither: the reaper's
+    "nothing was written" holds for this kind too."""
+    from imports import services as import_services
+
+    upload(creator_client, csv_bytes(ROWS))
+    job = ImportJob.objects.get(owner=creator)
+    real = import_services._finish
+
+    def finish_then_crash(job, result):
+        real(job, result)
+        assert Course.objects.exists()
+        raise RuntimeError("killed between the rows and the commit")
+
+    monkeypatch.setattr(import_services, "_finish", finish_then_crash)
+    with pytest.raises(RuntimeError):
+        import_job_run(job_id=job.id)
+    assert not Course.objects.exists() and not Video.objects.exists()
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
