@@ -1,6 +1,7 @@
 """Settings shared by every deployment; each deployment value comes from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_htmx",
+    "axes",
     # Lowest layer first (README "Layout"): an app imports only from apps above it here.
     "core",
     "webhooks",
@@ -63,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a login refused for too many failures into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -127,6 +131,29 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
+
+# --- Logins --------------------------------------------------------------------------------
+# django-axes checks every login form (/accounts/login/, /admin/login/) before the password:
+# after AXES_FAILURE_LIMIT failed logins for one username (from any address) OR from one
+# address (for any username), that account / address is refused, even with the right password,
+# until AXES_COOLOFF_MINUTES have passed since its last failed try (a try while locked restarts
+# the wait). An operator unlocks earlier in the admin (Axes › Access attempts: delete the rows)
+# or with `manage.py axes_reset_username NAME`, `axes_reset_ip ADDRESS` or `axes_reset` (all).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # two separate counts, not a pair
+AXES_LOCKOUT_CALLABLE = "core.views.login_locked_out"
+AXES_CLIENT_IP_CALLABLE = "core.http.client_address"
+AXES_RESET_ON_SUCCESS = False  # a login to one's own account must not clear an address's count
+AXES_VERBOSE = False
+# Reverse proxies in front of the app that append the client's address to X-Forwarded-For; the
+# address that login lockouts and the API's failed-token throttle count is read that many hops
+# from the right. 0: the connection's own address (REMOTE_ADDR), which a client cannot forge.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
