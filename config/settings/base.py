@@ -36,7 +36,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -192,7 +191,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # --- REST framework -----------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "core.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -214,6 +213,9 @@ REST_FRAMEWORK = {
         "user": os.environ.get("API_THROTTLE_USER", "1200/minute"),
     },
 }
+# Failed `Authorization: Token` attempts one address may make; past it every token request from
+# that address is answered 429 (even with a valid token) until the window ends.
+API_THROTTLE_AUTH_FAILURES = os.environ.get("API_THROTTLE_AUTH_FAILURES", "20/minute")
 # Largest row count one bulk request (sales, daily statistics) may carry.
 API_BULK_MAX_ROWS = int(os.environ.get("API_BULK_MAX_ROWS", "5000"))
 SPECTACULAR_SETTINGS = {
