@@ -131,7 +131,7 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
 
-# --- Logins --------------------------------------------------------------------------------
+# --- Logins and secrets --------------------------------------------------------------------
 # django-axes checks every login form (/accounts/login/, /admin/login/) before the password:
 # after AXES_FAILURE_LIMIT failed logins for one username (from any address) OR from one
 # address (for any username), that account / address is refused, even with the right password,
@@ -153,6 +153,13 @@ AXES_VERBOSE = False
 # address that login lockouts and the API's failed-token throttle count is read that many hops
 # from the right. 0: the connection's own address (REMOTE_ADDR), which a client cannot forge.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# Fernet keys (comma-separated, `python -c "from cryptography.fernet import Fernet;
+# print(Fernet.generate_key().decode())"`) that encrypt secrets the app must read back (webhook
+# signing secrets). The first encrypts; every one decrypts, so a new key goes first and the old
+# ones stay until `manage.py secrets_reencrypt` has rewritten every value with the new one.
+# The default is for development only: production settings refuse to start with it.
+SECRETS_KEYS_DEVELOPMENT_DEFAULT = "Y291cnNlcmVlbC1kZXZlbG9wbWVudC1vbmx5LWtleSE="
+SECRETS_KEYS = env_list("COURSEREEL_SECRETS_KEYS", SECRETS_KEYS_DEVELOPMENT_DEFAULT)
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"

@@ -1,25 +1,36 @@
-"""API tokens stored as digests, the failed-token throttle, and tokens of the old plain table
-migrated."""
+"""API tokens stored as digests, the failed-token throttle, tokens of the old plain table
+migrated, and webhook signing secrets encrypted at rest with rotating keys."""
 
 from __future__ import annotations
 
 import hashlib
 import importlib
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from io import StringIO
+from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.apps import apps
 from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from rest_framework.test import APIClient
 
+from core.crypto import SecretUnreadable
 from core.models import ApiToken
 from core.tokens import api_token_digest, api_token_rotate
+from tests.factories import WebhookEndpointFactory
+from webhooks.models import WebhookEndpoint
+from webhooks.services import webhook_signature
 
 pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def token_get(key: str, ip: str = "203.0.113.1", path: str = "/api/v1/courses/"):
@@ -200,3 +211,116 @@ def test_the_migration_does_nothing_without_the_old_table():
     Editor.connection = connection
     migration.plain_tokens_hash(apps, Editor)
     assert not ApiToken.objects.exists()
+
+
+# --- webhook signing secrets encrypted -------------------------------------------------------
+
+DEV_KEY = django_settings.SECRETS_KEYS_DEVELOPMENT_DEFAULT
+
+
+def stored_secret(endpoint) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT secret FROM {WebhookEndpoint._meta.db_table} WHERE id = %s", [endpoint.pk]
+        )
+        return cursor.fetchone()[0]
+
+
+def test_the_signing_secret_is_not_stored_in_plain_text(creator):
+    endpoint = WebhookEndpointFactory(owner=creator)
+    plain = WebhookEndpoint.objects.get(pk=endpoint.pk).secret
+    assert len(plain) == 64
+    stored = stored_secret(endpoint)
+    assert plain not in stored
+    assert Fernet(DEV_KEY).decrypt(stored.encode()).decode() == plain
+    # Deliveries are signed with the plain secret, as receivers were told.
+    assert webhook_signature(plain, b"{}") == webhook_signature(
+        Fernet(DEV_KEY).decrypt(stored.encode()).decode(), b"{}"
+    )
+
+
+def test_an_encrypted_field_cannot_be_searched(creator):
+    endpoint = WebhookEndpointFactory(owner=creator)
+    from django.core.exceptions import FieldError
+
+    with pytest.raises(FieldError):
+        list(WebhookEndpoint.objects.filter(secret=endpoint.secret))
+
+
+def test_keys_rotate_old_values_still_decrypt_then_get_reencrypted(creator, settings):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.SECRETS_KEYS = [old]
+    endpoint = WebhookEndpointFactory(owner=creator)
+    plain = WebhookEndpoint.objects.get(pk=endpoint.pk).secret
+
+    settings.SECRETS_KEYS = [new, old]  # the new key goes first, the old one stays
+    assert WebhookEndpoint.objects.get(pk=endpoint.pk).secret == plain
+    Fernet(old).decrypt(stored_secret(endpoint).encode())  # still the old key's
+
+    out = StringIO()
+    call_command("secrets_reencrypt", stdout=out)
+    assert "webhooks.WebhookEndpoint: secret" in out.getvalue()
+    assert Fernet(new).decrypt(stored_secret(endpoint).encode()).decode() == plain
+
+    settings.SECRETS_KEYS = [new]  # the old key can go now
+    assert WebhookEndpoint.objects.get(pk=endpoint.pk).secret == plain
+    settings.SECRETS_KEYS = [old]  # and a value under a key no longer listed fails loudly
+    with pytest.raises(SecretUnreadable):
+        WebhookEndpoint.objects.get(pk=endpoint.pk)
+
+
+def test_the_migration_encrypts_existing_plain_secrets(creator):
+    migration = importlib.import_module("webhooks.migrations.0003_encrypt_signing_secret")
+    endpoint = WebhookEndpointFactory(owner=creator)
+    plain = "a" * 64
+    with connection.cursor() as cursor:  # a row as it was before the migration
+        cursor.execute(
+            f"UPDATE {WebhookEndpoint._meta.db_table} SET secret = %s WHERE id = %s",
+            [plain, endpoint.pk],
+        )
+    before = MigrationLoader(connection).project_state(
+        ("webhooks", "0002_alter_webhookdelivery_event")
+    )
+
+    class Editor:
+        pass
+
+    Editor.connection = connection
+    migration.secrets_encrypt(before.apps, Editor)
+    assert plain not in stored_secret(endpoint)
+    assert WebhookEndpoint.objects.get(pk=endpoint.pk).secret == plain
+    migration.secrets_encrypt(before.apps, Editor)  # a second run leaves it as it is
+    assert WebhookEndpoint.objects.get(pk=endpoint.pk).secret == plain
+
+
+# --- production refuses the development key --------------------------------------------------
+
+
+def production_import(**env) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if k != "COURSEREEL_SECRETS_KEYS"}
+    environ.update(DJANGO_SETTINGS_MODULE="config.settings.production", SECRET_KEY="s" * 50, **env)
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [None, DEV_KEY, f"{Fernet.generate_key().decode()},{DEV_KEY}", "not-a-fernet-key"],
+    ids=["unset", "development-key", "development-key-among-others", "not-a-key"],
+)
+def test_production_settings_refuse_missing_default_or_bad_keys(keys):
+    result = production_import(**({"COURSEREEL_SECRETS_KEYS": keys} if keys else {}))
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "COURSEREEL_SECRETS_KEYS" in result.stderr
+
+
+def test_production_settings_start_with_own_keys():
+    keys = f"{Fernet.generate_key().decode()},{Fernet.generate_key().decode()}"
+    result = production_import(COURSEREEL_SECRETS_KEYS=keys)
+    assert result.returncode == 0, result.stderr[-2000:]
