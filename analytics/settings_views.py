@@ -68,8 +68,8 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def api_token_create_page(request: HttpRequest) -> HttpResponse:
     """Replace the creator's token and show the new key in this one response only."""
-    token = api_token_rotate(user=request.user)
-    response = render_page(request, PAGE, TOKEN_PARTIAL, _page_context(request, new_key=token.key))
+    issued = api_token_rotate(user=request.user)
+    response = render_page(request, PAGE, TOKEN_PARTIAL, _page_context(request, new_key=issued.key))
     return add_trigger(response, message=_("New API token created. Copy it now."))
 
 

@@ -3,8 +3,8 @@ same lifetime figures, read with ``.values()`` and returned by a bare Django vie
 
 from django.http import JsonResponse
 from django.urls import include, path
-from rest_framework.authtoken.models import Token
 
+from core.tokens import api_token_authenticate
 from videos.api import METRIC_FIELDS, _with_lifetime_metrics
 from videos.models import Video
 
@@ -37,7 +37,7 @@ FIELDS = [
 def bare_video_list(request):
     """Same work as GET /api/v1/videos/ minus DRF: token lookup, count, one page of rows."""
     key = request.headers.get("Authorization", "").removeprefix("Token ")
-    token = Token.objects.select_related("user").get(key=key)
+    token = api_token_authenticate(key=key)
     videos = _with_lifetime_metrics(Video.objects.filter(owner=token.user)).order_by(
         "-published_at", "-created_at"
     )

@@ -26,9 +26,9 @@ setup_django("bench_api")
 import requests  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
 
 from analytics.models import EngagementMetric, MetricWindow  # noqa: E402
+from core.tokens import api_token_rotate  # noqa: E402
 from videos.models import PipelineStatus, Platform, Video  # noqa: E402
 
 VIDEOS = 500
@@ -76,7 +76,7 @@ def seed() -> str:
         for i, video in enumerate(videos)
         for window in MetricWindow.values
     )
-    return Token.objects.create(user=owner).key
+    return api_token_rotate(user=owner).key
 
 
 def start_server(port: int) -> subprocess.Popen:

@@ -8,7 +8,9 @@ the admin, the pages, the API and the tasks scope rows the same way:
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class OwnedQuerySet(models.QuerySet):
@@ -30,3 +32,28 @@ class TimestampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class ApiToken(models.Model):
+    """A creator's API token, stored as its SHA-256 digest: the key itself is shown once, when
+    it is issued, and cannot be read back from the database. Keys are 256 random bits, so a
+    fast hash suffices (nothing to brute-force); ``prefix`` lets a creator recognise theirs.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_token",
+        verbose_name=_("user"),
+    )
+    key_hash = models.CharField(_("key digest"), max_length=64, unique=True)
+    prefix = models.CharField(_("key prefix"), max_length=8)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"

@@ -17,7 +17,12 @@ from .tokens import api_token_get, api_token_revoke, api_token_rotate
 class TokenStatusSerializer(serializers.Serializer):
     exists = serializers.BooleanField()
     created = serializers.DateTimeField(allow_null=True)
-    key_hint = serializers.CharField(allow_null=True, help_text="The token's first 4 characters.")
+    key_hint = serializers.CharField(
+        allow_null=True, help_text="The token's first 8 characters (the rest is not stored)."
+    )
+    last_used = serializers.DateTimeField(
+        allow_null=True, help_text="Its last use, to within a few minutes."
+    )
 
 
 class TokenIssuedSerializer(serializers.Serializer):
@@ -36,15 +41,16 @@ class ApiTokenView(APIView):
             {
                 "exists": token is not None,
                 "created": token.created if token else None,
-                "key_hint": token.key[:4] if token else None,
+                "key_hint": token.prefix if token else None,
+                "last_used": token.last_used if token else None,
             }
         )
 
     @extend_schema(request=None, responses={201: TokenIssuedSerializer})
     def post(self, request):
-        token = api_token_rotate(user=request.user)
+        issued = api_token_rotate(user=request.user)
         return Response(
-            TokenIssuedSerializer({"key": token.key, "created": token.created}).data,
+            TokenIssuedSerializer({"key": issued.key, "created": issued.created}).data,
             status=status.HTTP_201_CREATED,
         )
 

@@ -10,6 +10,7 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.crypto import EncryptedTextField
 from core.events import Event as HubEvent
 from core.models import OwnedQuerySet, TimestampedModel
 
@@ -38,7 +39,8 @@ class WebhookEndpoint(TimestampedModel):
     url = models.URLField(
         _("URL"), max_length=500, validators=[URLValidator(schemes=["http", "https"])]
     )
-    secret = models.CharField(_("signing secret"), max_length=64, default=new_secret)
+    # Read back to sign every delivery, so encrypted (core.crypto), not hashed.
+    secret = EncryptedTextField(_("signing secret"), default=new_secret)
     events = models.JSONField(
         _("events"), default=list, help_text=_("Event names sent to this URL.")
     )

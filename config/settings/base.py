@@ -1,6 +1,7 @@
 """Settings shared by every deployment; each deployment value comes from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -35,12 +36,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_htmx",
+    "axes",
     # Lowest layer first (README "Layout"): an app imports only from apps above it here.
     "core",
     "webhooks",
@@ -63,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a login refused for too many failures into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -128,6 +131,36 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
 
+# --- Logins and secrets --------------------------------------------------------------------
+# django-axes checks every login form (/accounts/login/, /admin/login/) before the password:
+# after AXES_FAILURE_LIMIT failed logins for one username (from any address) OR from one
+# address (for any username), that account / address is refused, even with the right password,
+# until AXES_COOLOFF_MINUTES have passed since its last failed try (a try while locked restarts
+# the wait). An operator unlocks earlier in the admin (Axes › Access attempts: delete the rows)
+# or with `manage.py axes_reset_username NAME`, `axes_reset_ip ADDRESS` or `axes_reset` (all).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # two separate counts, not a pair
+AXES_LOCKOUT_CALLABLE = "core.views.login_locked_out"
+AXES_CLIENT_IP_CALLABLE = "core.http.client_address"
+AXES_RESET_ON_SUCCESS = False  # a login to one's own account must not clear an address's count
+AXES_VERBOSE = False
+# Reverse proxies in front of the app that append the client's address to X-Forwarded-For; the
+# address that login lockouts and the API's failed-token throttle count is read that many hops
+# from the right. 0: the connection's own address (REMOTE_ADDR), which a client cannot forge.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# Fernet keys (comma-separated, `python -c "from cryptography.fernet import Fernet;
+# print(Fernet.generate_key().decode())"`) that encrypt secrets the app must read back (webhook
+# signing secrets). The first encrypts; every one decrypts, so a new key goes first and the old
+# ones stay until `manage.py secrets_reencrypt` has rewritten every value with the new one.
+# The default is for development only: production settings refuse to start with it.
+SECRETS_KEYS_DEVELOPMENT_DEFAULT = "Y291cnNlcmVlbC1kZXZlbG9wbWVudC1vbmx5LWtleSE="
+SECRETS_KEYS = env_list("COURSEREEL_SECRETS_KEYS", SECRETS_KEYS_DEVELOPMENT_DEFAULT)
+
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -174,7 +207,7 @@ JOB_REAPER_SECONDS = int(os.environ.get("JOB_REAPER_SECONDS", "60"))
 # --- REST framework -----------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "core.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -196,6 +229,9 @@ REST_FRAMEWORK = {
         "user": os.environ.get("API_THROTTLE_USER", "1200/minute"),
     },
 }
+# Failed `Authorization: Token` attempts one address may make; past it every token request from
+# that address is answered 429 (even with a valid token) until the window ends.
+API_THROTTLE_AUTH_FAILURES = os.environ.get("API_THROTTLE_AUTH_FAILURES", "20/minute")
 # Largest row count one bulk request (sales, daily statistics) may carry.
 API_BULK_MAX_ROWS = int(os.environ.get("API_BULK_MAX_ROWS", "5000"))
 SPECTACULAR_SETTINGS = {

@@ -2,10 +2,28 @@
 
 import os
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
-from .base import env_bool
+from .base import SECRETS_KEYS, SECRETS_KEYS_DEVELOPMENT_DEFAULT, env_bool
 
 SECRET_KEY = os.environ["SECRET_KEY"]
+
+# Stored secrets (webhook signing secrets) are encrypted with these keys: the development key
+# is public, so a deployment must bring its own, each a valid Fernet key.
+_own_keys = os.environ.get("COURSEREEL_SECRETS_KEYS")
+if not _own_keys or SECRETS_KEYS_DEVELOPMENT_DEFAULT in SECRETS_KEYS:
+    raise ImproperlyConfigured(
+        "Set COURSEREEL_SECRETS_KEYS to your own Fernet key(s), comma-separated; the development "
+        "default key must not be used in production."
+    )
+try:
+    from cryptography.fernet import Fernet
+
+    for _key in SECRETS_KEYS:
+        Fernet(_key)
+except ValueError as _error:
+    raise ImproperlyConfigured(f"COURSEREEL_SECRETS_KEYS: not a Fernet key ({_error})") from None
 DEBUG = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

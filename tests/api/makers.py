@@ -13,10 +13,10 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from analytics.models import SalesForecast
 from campaigns.models import Campaign, ScheduledPost
+from core.models import ApiToken
 from courses.models import Course, PriceTier, Sale
 from imports.models import ImportJob
 from tests.factories import (
@@ -279,7 +279,7 @@ CREATE_RECIPES: dict[str, Recipe] = {
     ),
     "/api/v1/recompute-runs/enqueue/": Recipe(lambda o: {}),
     "/api/v1/import-jobs/": Recipe(_upload, multipart=True),
-    "/api/v1/auth/token/": Recipe(lambda o: {}, creates=Token),
+    "/api/v1/auth/token/": Recipe(lambda o: {}, creates=ApiToken),
 }
 
 # Positive answers of the create endpoints that do not answer 201.

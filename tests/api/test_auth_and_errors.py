@@ -62,7 +62,7 @@ def test_create_api_token_prints_a_working_token(creator):
 
 def test_a_creator_rotates_and_revokes_their_token(api_a, creator):
     status = api_a.get("/api/v1/auth/token/").json()
-    assert status["exists"] is True and len(status["key_hint"]) == 4
+    assert status["exists"] is True and len(status["key_hint"]) == 8
 
     issued = api_a.post("/api/v1/auth/token/")
     assert issued.status_code == 201

@@ -1,8 +1,9 @@
 """Every list endpoint runs the same number of queries for 3 rows as for 25.
 
-The pins count: 1 token lookup (with its user), 1 page count (not for the cursor-paginated
-daily statistics), 1 page of rows, and one query per prefetched relation. A list the schema
-documents that is missing here fails, so a new list gets its pin.
+The pins count: 1 token lookup (with its user; the fixtures' tokens were last used just now, so
+their last-use stamp, written at most every few minutes, is not due), 1 page count (not for the
+cursor-paginated daily statistics), 1 page of rows, and one query per prefetched relation. A
+list the schema documents that is missing here fails, so a new list gets its pin.
 """
 
 from __future__ import annotations

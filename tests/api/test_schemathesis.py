@@ -15,13 +15,13 @@ from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
-from rest_framework.authtoken.models import Token
 from rest_framework.throttling import SimpleRateThrottle
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from analytics.models import SalesForecast
 from campaigns.models import Campaign
+from core.tokens import api_token_rotate
 from courses.models import Course
 from tests.factories import (
     CampaignFactory,
@@ -93,7 +93,7 @@ def token(db, creator):
     signals.request_finished.disconnect(close_old_connections)
     original_rates = SimpleRateThrottle.THROTTLE_RATES
     SimpleRateThrottle.THROTTLE_RATES = {"user": None, "anon": None}
-    yield Token.objects.create(user=creator).key
+    yield api_token_rotate(user=creator).key
     SimpleRateThrottle.THROTTLE_RATES = original_rates
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)

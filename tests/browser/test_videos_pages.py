@@ -8,6 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from analytics.models import CreatorSettings
+from core.models import ApiToken
+from core.tokens import api_token_digest
 from videos.models import PipelineStatus, Video
 
 from .conftest import screenshot
@@ -144,7 +146,10 @@ def test_settings_save_weights(page, monkeypatch):
     assert settings.engagement_weights == (0.7, 0.3)
     assert enqueued == [{"owner_id": settings.owner_id, "trigger": "settings"}]
     page.get_by_role("button", name="Create new token").click()
-    expect(page.get_by_test_id("new-token")).to_have_value(re.compile(r"^[0-9a-f]{40}$"))
+    new_token = page.get_by_test_id("new-token")
+    expect(new_token).to_have_value(re.compile(r"^[A-Za-z0-9_-]{43}$"))  # 256 bits, URL-safe
+    key = new_token.input_value()
+    assert ApiToken.objects.get(user__username="demo").key_hash == api_token_digest(key)
     screenshot(page, "settings")
 
 

@@ -432,9 +432,9 @@ def test_a_failing_reaper_does_not_stop_the_others(monkeypatch):
 @pytest.mark.django_db
 def test_the_migration_schedules_the_reaper_every_job_reaper_seconds():
     assert MigrationRecorder.Migration.objects.filter(
-        app="core", name="0001_job_reaper_schedule"
+        app="core", name="0003_job_reaper_schedule"
     ).exists()
-    migration = importlib.import_module("core.migrations.0001_job_reaper_schedule")
+    migration = importlib.import_module("core.migrations.0003_job_reaper_schedule")
 
     migration.unschedule(django_apps, None)
     assert not PeriodicTask.objects.filter(name=migration.TASK_NAME).exists()

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 from urllib.parse import unquote
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from analytics import funnel
 from analytics.models import CreatorSettings, RecomputeState
+from core.models import ApiToken
+from core.tokens import api_token_digest, api_token_rotate
 from tests.factories import (
     CourseFactory,
     EngagementMetricFactory,
@@ -27,6 +29,7 @@ from videos.selectors import COLUMN_LIMIT
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
+NEW_KEY = re.compile(r'id="new-token-key" type="text" value="([^"]+)"')
 BOARD = "/videos/"
 
 
@@ -115,7 +118,7 @@ def test_every_page_requires_login(client, creator, method, path):
     assert response["Location"].startswith("/accounts/login/?next=")
     video.refresh_from_db()
     assert video.status == PipelineStatus.IDEA
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -689,37 +692,39 @@ def test_settings_set_the_attribution_window(creator_client, creator, monkeypatc
 
 
 def test_create_token_shows_the_key_once_and_replaces_the_old_one(creator_client, creator):
-    old = Token.objects.create(user=creator)
+    old = api_token_rotate(user=creator)
     response = creator_client.post("/settings/token/", **HTMX)
     assert response.status_code == 200
-    token = Token.objects.get(user=creator)
-    assert token.key != old.key
+    token = ApiToken.objects.get(user=creator)
+    assert token.key_hash != old.token.key_hash
     content = response.content.decode()
     assert content.lstrip().startswith('<div id="api-token"')
-    assert f'value="{token.key}"' in content
+    key = NEW_KEY.search(content).group(1)
+    assert api_token_digest(key) == token.key_hash and key.startswith(token.prefix)
     assert "shown only this once" in content
-    # The page itself never shows the key again.
+    # The page itself never shows the key again, only its first characters.
     page = creator_client.get("/settings/").content.decode()
-    assert token.key not in page
-    assert "You have an API token" in page
+    assert key not in page
+    assert "You have an API token" in page and f"<code>{token.prefix}</code>" in page
 
 
 def test_create_token_without_javascript_renders_the_page_with_the_key(creator_client, creator):
     response = creator_client.post("/settings/token/")
     assert response.status_code == 200
     assert "<html" in response.content.decode()
-    assert Token.objects.get(user=creator).key in response.content.decode()
+    key = NEW_KEY.search(response.content.decode()).group(1)
+    assert api_token_digest(key) == ApiToken.objects.get(user=creator).key_hash
 
 
 def test_revoke_token(creator_client, creator, other_creator):
-    Token.objects.create(user=creator)
-    theirs = Token.objects.create(user=other_creator)
+    api_token_rotate(user=creator)
+    theirs = api_token_rotate(user=other_creator).token
     response = creator_client.post("/settings/token/revoke/", **HTMX)
     assert response.status_code == 200
     assert "You have no API token." in response.content.decode()
     assert triggers(response)["showMessage"]["text"] == "API token revoked."
-    assert not Token.objects.filter(user=creator).exists()
-    assert Token.objects.filter(pk=theirs.pk).exists()
+    assert not ApiToken.objects.filter(user=creator).exists()
+    assert ApiToken.objects.filter(pk=theirs.pk).exists()
 
 
 def test_token_actions_need_post(creator_client):

@@ -5,7 +5,10 @@ from core.tokens import api_token_rotate
 
 
 class Command(BaseCommand):
-    help = "Print a new API token for USER (any previous token of that user stops working)."
+    help = (
+        "Print a new API token for USER (any previous token of that user stops working). "
+        "Only its digest is stored: this is the one time the key is shown."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("username")

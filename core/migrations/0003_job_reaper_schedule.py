@@ -29,5 +29,8 @@ def unschedule(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("django_celery_beat", "0019_alter_periodictasks_options")]
+    dependencies = [
+        ("core", "0002_api_tokens_from_authtoken"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+    ]
     operations = [migrations.RunPython(schedule, unschedule)]
