@@ -19,6 +19,18 @@ def _fresh_caches():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the site's language: a test that activates another (a page in
+    Chinese, a task run for a Chinese creator) must not change what the next one reads."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _reference_data(request):
     """Transactional tests flush the database, taking the migration-seeded platforms with it;
     put them back so every test sees the same reference data."""

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import DatabaseError, OperationalError, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core import jobs
@@ -274,6 +274,13 @@ def import_job_fail(*, job_id: int, message: str, code: str = "") -> None:
     _fail(ImportJob.objects.filter(pk=job_id), message=message, code=code)
 
 
+def _stop_reason(code: str) -> str:
+    """An interruption's reason as stored: in the site's language, whoever's request or task is
+    active. Pages show it in the reader's language from its code (ImportJob.shown_errors)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(ImportJob.STOP_REASONS[code])
+
+
 def _fail(jobs_to_fail, *, message: str, code: str = "") -> int:
     error = {"row": None, "column": None, "message": message}
     if code:
@@ -309,7 +316,7 @@ def import_jobs_reap() -> int:
     ]
     failed = _fail(
         dead.filter(pk__in=ids),
-        message=str(ImportJob.STOP_REASONS["worker_lost"]),
+        message=_stop_reason("worker_lost"),
         code="worker_lost",
     )
     if failed:
@@ -323,7 +330,7 @@ def import_jobs_reap() -> int:
         if attempts >= settings.IMPORT_QUEUE_ATTEMPTS:
             if _fail(
                 unchanged,
-                message=str(ImportJob.STOP_REASONS["never_started"]),
+                message=_stop_reason("never_started"),
                 code="never_started",
             ):
                 logger.warning("import job %s: never started after %s sends", job_id, attempts)
