@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint migrate clean chromium
+.PHONY: run test bench lint migrate clean chromium axe
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,22 @@ chromium:
 	  fi; \
 	fi
 
-test: $(STAMP) chromium
+# axe-core (accessibility rules the browser tests run in each page): the npm registry's
+# package, pinned and checked against its published integrity, unpacked under var/tools.
+AXE_VERSION := 4.14.1
+AXE_INTEGRITY := sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==
+AXE_JS := var/tools/axe-core-$(AXE_VERSION)/axe.min.js
+axe: $(AXE_JS)
+$(AXE_JS):
+	@command -v npm >/dev/null || { echo "npm not found: the accessibility tests need it once. Run: sudo apt-get install npm"; exit 1; }
+	mkdir -p var/tools/axe-core-$(AXE_VERSION)
+	cd var/tools && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null
+	@actual="sha512-$$(openssl dgst -sha512 -binary var/tools/axe-core-$(AXE_VERSION).tgz | base64 -w0)"; \
+	  if [ "$$actual" != "$(AXE_INTEGRITY)" ]; then echo "axe-core: integrity mismatch ($$actual)"; exit 1; fi
+	tar -xzf var/tools/axe-core-$(AXE_VERSION).tgz -C var/tools/axe-core-$(AXE_VERSION) --strip-components=1 package/axe.min.js
+	rm var/tools/axe-core-$(AXE_VERSION).tgz
+
+test: $(STAMP) chromium $(AXE_JS)
 	mkdir -p var
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -21,6 +21,7 @@ from videos.models import VideoDailyStat
 
 from . import formulas
 from .engine import creator_weights
+from .figures import FIGURES
 from .models import EngagementMetric, MetricWindow, RecomputeRun, SalesForecast
 from .selectors import underperforming_videos
 
@@ -74,6 +75,10 @@ class Dashboard:
     has_stats: bool
     last_stats_day: date | None
     last_run: RecomputeRun | None
+    # The last day the figures count: yesterday at the latest (the period ends there), or the
+    # last day with statistics when that is earlier. Statistics of today wait for tomorrow.
+    figures_through: date | None = None
+    has_today: bool = False
 
 
 def _delta_percent(current: float, previous: float) -> float | None:
@@ -162,9 +167,12 @@ def dashboard_data(
         ),
         Kpi(
             "engagement",
-            "D_F",
+            FIGURES["D_F"].name,
             engagement_now,
-            _("Engagement D_F = λ1·F + λ2·D over the period's totals; F = I / T, D = (C + P) / I."),
+            _(
+                "Interaction rate and depth together, over the period's totals: "
+                "D_F = λ1·F + λ2·D, F = I / T, D = (C + P) / I."
+            ),
             delta=(engagement_now - engagement_before) * 100
             if engagement_now is not None and engagement_before is not None
             else None,
@@ -229,6 +237,8 @@ def dashboard_data(
         has_stats=last_stats_day is not None,
         last_stats_day=last_stats_day,
         last_run=last_run,
+        figures_through=min(last_stats_day, current[-1]) if last_stats_day else None,
+        has_today=last_stats_day is not None and last_stats_day >= today,
     )
 
 

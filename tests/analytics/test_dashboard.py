@@ -108,3 +108,19 @@ def test_dashboard_query_count_is_fixed(creator, creator_client, videos, django_
         response = creator_client.get("/?period=28&sort=views")
     assert response.status_code == 200
     assert response.context["data"].sort == "views"
+
+
+def test_figures_say_up_to_which_day(creator, creator_client):
+    video = VideoFactory(owner=creator)
+    today = timezone.localdate()
+    VideoDailyStatFactory(video=video, date=today - timedelta(days=3))
+    data = dashboard_data(owner=creator)
+    assert data.figures_through == today - timedelta(days=3) and not data.has_today
+
+    # Numbers imported for today do not count yet: the period ends yesterday.
+    VideoDailyStatFactory(video=video, date=today)
+    data = dashboard_data(owner=creator)
+    assert data.figures_through == today - timedelta(days=1) and data.has_today
+    content = creator_client.get("/").content.decode()
+    assert "today's imported numbers count from tomorrow" in content
+    assert 'data-testid="figures-through"' in content

@@ -35,7 +35,7 @@ def demo_data(transactional_db):
     call_command("seed_demo", stdout=open(os.devnull, "w"))
 
 
-def _new_page(browser, live_server, *, width=1280, height=900, locale="en-US"):
+def new_page(browser, live_server, *, width=1280, height=900, locale="en-US"):
     context = browser.new_context(
         viewport={"width": width, "height": height}, locale=locale, timezone_id="Asia/Shanghai"
     )
@@ -53,10 +53,23 @@ def login(page, username="demo", password="demo"):
     page.wait_for_url(page.base_url + "/")
 
 
+def session_login(page, user):
+    """Log ``user`` in by a session cookie, whatever language the page's labels are in."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": page.base_url}]
+    )
+
+
 @pytest.fixture
 def page(browser, live_server, demo_data):
     """A 1280 px wide page, logged in as the demo creator."""
-    page = _new_page(browser, live_server)
+    page = new_page(browser, live_server)
     login(page)
     yield page
     page.context.close()
@@ -64,7 +77,7 @@ def page(browser, live_server, demo_data):
 
 @pytest.fixture
 def phone_page(browser, live_server, demo_data):
-    page = _new_page(browser, live_server, width=390, height=844)
+    page = new_page(browser, live_server, width=390, height=844)
     login(page)
     yield page
     page.context.close()

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.browser.conftest import _new_page, screenshot
+from tests.browser.conftest import new_page, screenshot
 from tests.factories import CreatorFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -21,7 +21,7 @@ def test_lockout_page_is_readable(browser, live_server, settings, locale, headin
     settings.AXES_FAILURE_LIMIT = 3
     settings.AXES_COOLOFF_TIME = timedelta(minutes=15)
     CreatorFactory(username="alice")
-    page = _new_page(browser, live_server, width=390, height=844, locale=locale)
+    page = new_page(browser, live_server, width=390, height=844, locale=locale)
     try:
         for password in ("wrong-1", "wrong-2", "wrong-3"):
             page.goto(page.base_url + "/accounts/login/")

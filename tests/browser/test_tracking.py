@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from analytics import funnel
-from tests.browser.conftest import _new_page, screenshot
+from tests.browser.conftest import new_page, screenshot
 from tracking.models import LinkClick, TrackingLink
 from videos.models import PipelineStatus, Video
 
@@ -40,7 +40,7 @@ def test_create_a_link_follow_it_and_see_the_click(page, browser, live_server):
     assert panel.get_by_test_id("tracking-code").inner_text().replace("-", "").lower() == code
     screenshot(page, "tracking-video-panel")
 
-    viewer = _new_page(browser, live_server, width=390, height=844)
+    viewer = new_page(browser, live_server, width=390, height=844)
     viewer.context.set_extra_http_headers({"User-Agent": PHONE_BROWSER})
     viewer.goto(url)
     landed = urlsplit(viewer.url)

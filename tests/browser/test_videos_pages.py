@@ -109,7 +109,10 @@ def test_video_page_edit_script_opening(page):
     expect(page.get_by_role("heading", level=1)).to_have_text(video.title)
     expect(page.locator("canvas[data-chart]")).to_be_visible()
     expect(page.get_by_test_id("metrics")).to_be_visible()
-    expect(page.locator('abbr[title^="F = I / T"]')).to_have_text("F")
+    expect(page.locator('abbr[data-figure="F"]')).to_have_text("Interaction rate")
+    expect(page.locator('abbr[data-figure="F"]')).to_have_attribute(
+        "title", "interactions per view: F = I / T"
+    )
     screenshot(page, "videos-detail")
 
     page.get_by_label("Opening").fill("三秒钩子：你写的 Python 为什么这么慢？")

@@ -456,9 +456,20 @@ def test_video_page_shows_stored_metrics_with_definitions(creator_client, creato
         composite_quality=1.99,
     )
     content = creator_client.get(detail_url(video)).content.decode()
-    assert '<abbr title="F = I / T: interactions per view">F</abbr>' in content
-    for name in ("D", "D_F", "CQ", "CQ_F"):
-        assert f'">{name}</abbr>' in content
+    # Each figure by its plain name; the symbol and formula on hover and in the glossary.
+    assert (
+        '<abbr title="interactions per view: F = I / T" tabindex="0" data-figure="F">'
+        "Interaction rate</abbr>"
+    ) in content
+    for symbol, name in (
+        ("D", "Interaction depth"),
+        ("D_F", "Engagement score"),
+        ("CQ", "Content quality"),
+        ("CQ_F", "Overall score"),
+    ):
+        assert f'data-figure="{symbol}">{name}</abbr>' in content
+    assert 'data-testid="figures-glossary"' in content
+    assert "<code>CQ_F = λ1·F + λ2·D + λ3·CQ</code>" in content
     assert "123,456" in content
     assert "0.650" in content and "1.990" in content and "4.00" in content
     # 7d and 28d have no stored row yet.
