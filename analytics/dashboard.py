@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import DecimalField, ExpressionWrapper, F, Max, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Campaign
@@ -250,7 +251,7 @@ def _alerts(owner, *, now, today, last_stats_day, last_run) -> list[Alert]:
         alerts.append(
             Alert(
                 _("Last stats are from %(day)s, %(n)d days ago — import a newer export.")
-                % {"day": last_stats_day.isoformat(), "n": (today - last_stats_day).days},
+                % {"day": date_format(last_stats_day), "n": (today - last_stats_day).days},
                 "/imports/",
             )
         )
@@ -318,7 +319,8 @@ def _alerts(owner, *, now, today, last_stats_day, last_run) -> list[Alert]:
                     "course": discount.course.title,
                     "name": discount.name,
                     "hours": hours,
-                    "end": timezone.localtime(discount.ends_at).strftime("%m-%d %H:%M"),
+                    "end": date_format(timezone.localtime(discount.ends_at), "MONTH_DAY_FORMAT")
+                    + timezone.localtime(discount.ends_at).strftime(" %H:%M"),
                 },
                 f"/courses/{discount.course_id}/",
             )

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -175,7 +176,7 @@ def post_move(request, campaign_id: int, post_id: int):
         services.post_move(post=post, day=day, platform=platform)
     except ValidationError as error:
         return refuse(validation_message(error))
-    return _changed(_("Moved to %(day)s.") % {"day": day.isoformat()})
+    return _changed(_("Moved to %(day)s.") % {"day": date_format(day, "MONTH_DAY_FORMAT")})
 
 
 @login_required

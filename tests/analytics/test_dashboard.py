@@ -124,3 +124,17 @@ def test_figures_say_up_to_which_day(creator, creator_client):
     content = creator_client.get("/").content.decode()
     assert "today's imported numbers count from tomorrow" in content
     assert 'data-testid="figures-through"' in content
+
+
+def test_numbers_and_dates_follow_the_language(creator, creator_client):
+    video = VideoFactory(owner=creator)
+    day = timezone.localdate() - timedelta(days=2)
+    VideoDailyStatFactory(video=video, date=day, views=1234567, interactions=10)
+    engine.recompute(owner_ids=[creator.id])
+    english = creator_client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "1,234,567" in english
+    assert f"Figures up to {day.day} {day:%b} {day.year}" in english
+    chinese = creator_client.get("/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    # Django's zh-Hans groups by four digits without a separator; ours by thousands.
+    assert "1,234,567" in chinese and ">1234567<" not in chinese
+    assert f"数据截至 {day.year}年{day.month}月{day.day}日" in chinese
