@@ -215,9 +215,7 @@ def metrics_recompute_enqueue_now(*, owner_id: int, trigger: str) -> bool:
     waiting = Q(queued_at__isnull=False, queued_at__gt=now - QUEUED_LOST_AFTER) & (
         Q(run_started_at__isnull=True) | Q(run_started_at__lt=F("queued_at"))
     )
-    claimed = (
-        RecomputeState.objects.filter(pk=state.pk).exclude(waiting).update(queued_at=now)
-    )
+    claimed = RecomputeState.objects.filter(pk=state.pk).exclude(waiting).update(queued_at=now)
     if not claimed:
         return False
     try:
