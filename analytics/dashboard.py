@@ -361,7 +361,7 @@ def _campaign_gap_alerts(owner, *, today: date) -> list[Alert]:
             if (campaign.id, day, platform.id) not in filled
         ]
         if open_slots:
-            names = sorted({p.name for _d, p in open_slots})
+            names = sorted({p.label for _d, p in open_slots})
             alerts.append(
                 Alert(
                     _("%(campaign)s: %(n)d open slots in the next %(days)d days (%(platforms)s).")

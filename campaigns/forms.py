@@ -56,7 +56,7 @@ class PostForm(forms.Form):
         platform = self.fields["platform"]
         platform.queryset = Platform.objects.all()
         platform.choices = [("", platform.empty_label or "---------")] + [
-            (p.pk, p.name) for p in campaign.platforms.order_by("name")
+            (p.pk, p.label) for p in campaign.platforms.order_by("name")
         ]
         self.fields["video"].queryset = (
             Video.objects.owned_by(campaign.owner)

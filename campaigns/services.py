@@ -130,7 +130,7 @@ def _check_platform(campaign: Campaign, platform: Platform) -> None:
         raise ValidationError(
             {
                 "platform": _("%(platform)s is not one of this campaign's platforms.")
-                % {"platform": platform.name}
+                % {"platform": platform.label}
             }
         )
 

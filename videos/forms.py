@@ -32,7 +32,7 @@ class BoardFilterForm(forms.Form):
         kwargs.setdefault("auto_id", "filter_%s")
         super().__init__(*args, **kwargs)
         self.fields["platform"].choices = [("", _("All platforms"))] + [
-            (p.slug, p.name) for p in platforms
+            (p.slug, p.label) for p in platforms
         ]
         self.fields["course"].choices = [("", _("All courses"))] + [
             (c.pk, c.title) for c in courses
@@ -77,7 +77,7 @@ class VideoCreateForm(forms.Form):
         self.fields["course"].empty_label = _("No course")
         if platforms is not None:
             self.fields["platform"].choices = [("", "---------")] + [
-                (p.pk, p.name) for p in platforms
+                (p.pk, p.label) for p in platforms
             ]
         if courses is not None:
             self.fields["course"].choices = [("", _("No course"))] + [

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import OwnedQuerySet, TimestampedModel
 
+from .platforms import LABELS
+
 
 class Platform(models.Model):
     """Shared reference data (seeded by a migration); creators read it, operators edit it."""
@@ -52,7 +54,13 @@ class Platform(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name a creator reads, in the active language (抖音 in Chinese)."""
+        label = LABELS.get(self.slug)
+        return str(label) if label is not None else self.name
 
 
 class PipelineStatus(models.TextChoices):

@@ -5,6 +5,8 @@ Used by the data migration that seeds them and by tests that flush the database.
 
 from decimal import Decimal
 
+from django.utils.translation import pgettext_lazy
+
 PLATFORMS = [
     # name, slug, audience tags, traffic scale 1-10, commission, ideal length (s)
     ("Douyin", "douyin", ["mass market", "beginners", "career changers"], 10, "0.10", 45),
@@ -16,6 +18,17 @@ PLATFORMS = [
     ("YouTube Shorts", "youtube-shorts", ["overseas chinese", "developers", "english learners"],
      6, "0.30", 50),
 ]  # fmt: skip
+
+
+# What a creator reads: each platform's name in the page's language (抖音 in Chinese).
+LABELS = {
+    "douyin": pgettext_lazy("platform", "Douyin"),
+    "kuaishou": pgettext_lazy("platform", "Kuaishou"),
+    "bilibili": pgettext_lazy("platform", "Bilibili"),
+    "xigua": pgettext_lazy("platform", "Xigua"),
+    "wechat-channels": pgettext_lazy("platform", "WeChat Channels"),
+    "youtube-shorts": pgettext_lazy("platform", "YouTube Shorts"),
+}
 
 
 def platforms_ensure(platform_model) -> None:

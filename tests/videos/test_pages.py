@@ -482,7 +482,7 @@ def test_video_page_chart_has_daily_views_and_interactions(creator_client, creat
     VideoDailyStatFactory(video=video, date=date(2026, 3, 3), views=700, interactions=60)
     response = creator_client.get(detail_url(video))
     spec = json.loads(response.context["chart_json"])
-    assert spec["labels"] == ["March 1", "March 2", "March 3"]
+    assert spec["labels"] == ["1 Mar", "2 Mar", "3 Mar"]  # config/formats/en MONTH_DAY_FORMAT
     views, interactions = spec["datasets"]
     assert views["data"] == [500, None, 700]
     assert interactions["data"] == [40, None, 60]
@@ -495,7 +495,7 @@ def test_video_page_chart_keeps_the_latest_90_days(creator_client, creator):
         VideoDailyStatFactory(video=video, date=start + timedelta(days=offset))
     spec = json.loads(creator_client.get(detail_url(video)).context["chart_json"])
     assert len(spec["labels"]) == 90
-    assert spec["labels"][-1] == "April 30"
+    assert spec["labels"][-1] == "30 Apr"
 
 
 @pytest.mark.parametrize("size", [3, 30])
@@ -753,5 +753,15 @@ def test_pages_render_in_simplified_chinese(creator_client, creator):
     spec = json.loads(
         creator_client.get(detail_url(video), HTTP_ACCEPT_LANGUAGE="zh-hans").context["chart_json"]
     )
-    assert spec["labels"] == ["03月1日"]  # Django's zh-hans MONTH_DAY_FORMAT
+    assert spec["labels"] == ["3月1日"]  # config/formats/zh_Hans MONTH_DAY_FORMAT
     assert spec["options"]["locale"] == "zh-hans"
+
+
+def test_platform_names_are_in_the_page_language(creator_client, creator):
+    video = VideoFactory(owner=creator, platform=platform("douyin"), title="Hooks in 3 s")
+    english = creator_client.get(detail_url(video), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<span class="badge platform-douyin">Douyin</span>' in english
+    for url in (BOARD, detail_url(video)):
+        chinese = creator_client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        assert '<span class="badge platform-douyin">抖音</span>' in chinese
+        assert ">Douyin<" not in chinese
