@@ -28,16 +28,6 @@ COUNT_FIELDS = VideoDailyStat.COUNT_FIELDS
 EPOCH = date(1970, 1, 1).toordinal()
 CLICK_BATCH = 5000
 
-TOPICS = [
-    "Python 自动化",
-    "面试刷题",
-    "Go 并发",
-    "系统设计",
-    "职业规划",
-    "Linux 技巧",
-    "数据库调优",
-    "AI 编程助手",
-]
 AUDIENCES = ["应届生", "转行新人", "后端工程师", "测试工程师", "技术经理"]
 HASHTAGS = ["#程序员", "#编程", "#Python", "#Go语言", "#面试", "#系统设计", "#干货", "#职场"]
 TITLE_HOOKS = ["3 分钟讲透", "新手必看", "踩坑实录", "面试官视角", "一图看懂"]
@@ -67,6 +57,8 @@ class CourseSpec:
     tiers: tuple[tuple[str, str, str], ...]  # (level, name, price)
     daily_sales_peak: float
     audience_tags: tuple[str, ...] = ()
+    # What the course's videos are about: each video takes one, so they match the course.
+    video_topics: tuple[str, ...] = ()
 
 
 DEMO_COURSES = (
@@ -80,6 +72,7 @@ DEMO_COURSES = (
         ((Level.BEGINNER, "基础版", "99"), (Level.INTERMEDIATE, "进阶版", "199")),
         14,
         ("beginners", "career changers", "mass market"),
+        ("Python 自动化", "Excel 自动化", "办公脚本", "爬虫入门", "数据清洗"),
     ),
     CourseSpec(
         "go-microservices",
@@ -96,6 +89,7 @@ DEMO_COURSES = (
         ),
         9,
         ("developers", "professionals"),
+        ("Go 并发", "微服务拆分", "gRPC 实战", "Go 性能调优", "服务治理"),
     ),
     CourseSpec(
         "system-design",
@@ -107,6 +101,7 @@ DEMO_COURSES = (
         ((Level.INTERMEDIATE, "标准版", "399"), (Level.ADVANCED, "旗舰版（含模拟面试）", "899")),
         0,
         ("developers", "professionals", "managers"),
+        ("系统设计", "面试刷题", "高并发架构", "缓存设计", "消息队列"),
     ),
 )
 DEMO2_COURSES = (
@@ -120,6 +115,7 @@ DEMO2_COURSES = (
         ((Level.BEGINNER, "标准版", "129"),),
         5,
         ("developers", "students"),
+        ("Rust 所有权", "Rust 并发", "Cargo 工具链", "Rust 错误处理", "Rust 与 C 对比"),
     ),
 )
 
@@ -241,13 +237,17 @@ def _seed_videos(user, course, spec, today, platforms, rng, count) -> list[Video
         published = i < count * 0.75 or (spec.launch_offset_days > 0 and i < count * 0.4)
         state = PipelineStatus.PUBLISHED if published else UNPUBLISHED_STATES[i % 5]
         age = int(rng.integers(5, 150)) if published else 0
-        topic = TOPICS[(i + len(spec.slug)) % len(TOPICS)]
+        topics = spec.video_topics or (spec.topic,)
+        # Topic and hook change together so no two videos of a course share a title.
+        topic = topics[i % len(topics)]
+        hook = TITLE_HOOKS[(i // len(topics) + i) % len(TITLE_HOOKS)]
+        unique = i < len(topics) * len(TITLE_HOOKS)
         video = Video(
             owner=user,
             course=course,
             platform=platform,
             platform_video_id=f"{spec.slug[:6]}-{platform.slug[:3]}-{i:03d}" if published else "",
-            title=f"{topic}：{TITLE_HOOKS[i % len(TITLE_HOOKS)]}（{i + 1}）",
+            title=f"{topic}：{hook}" if unique else f"{topic}：{hook}（{i + 1}）",
             topic=topic,
             target_audience=AUDIENCES[i % len(AUDIENCES)],
             length_seconds=int(rng.integers(30, 420)),

@@ -15,6 +15,7 @@ from campaigns.models import Campaign, Phase
 from core.models import owner_path
 from core.services import CREATOR_APPS, CREATOR_GROUP
 from courses.models import CompetitorPrice, Course, Discount, Level, PriceTier, Sale
+from demo.services import DEMO_COURSES, demo_seed
 from videos.models import Video, VideoDailyStat
 
 User = get_user_model()
@@ -171,3 +172,15 @@ def test_the_discount_running_now_ends_soon(seeded):
     now = timezone.now()
     running = Discount.objects.owned_by(demo).filter(starts_at__lte=now, ends_at__gt=now)
     assert running.filter(ends_at__lte=now + timedelta(days=7)).exists()
+
+
+@pytest.mark.django_db
+def test_demo_videos_have_unique_titles_matching_their_course():
+    demo_seed(username="demo", password="demo")
+    videos = list(Video.objects.filter(owner__username="demo").select_related("course"))
+    pairs = [(v.title, v.platform_id) for v in videos]
+    assert len(pairs) == len(set(pairs))
+    assert len({v.title for v in videos}) == len(videos)
+    specs = {spec.slug: spec for spec in DEMO_COURSES}
+    for video in videos:
+        assert video.topic in specs[video.course.slug].video_topics
