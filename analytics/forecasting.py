@@ -676,7 +676,7 @@ def _choose_and_forecast(x, start, promo, uplift, future, common, reported_uplif
         used_score = options[chosen][1]
     used_score = used_score or scores[best_baseline]
     n = len(x)
-    depromoted = np.where(promo[start:n], x / uplift, x)
+    depromoted = np.where(promo[start : start + n], x / uplift, x)
     future_promo = promo[start + n :][: len(future)]
     means = [_predict(m, depromoted, start, future, future_promo, uplift) for m in used]
     means = [m for m in means if m is not None] or [
