@@ -39,8 +39,10 @@ BACKTEST_ORIGINS = 4
 MIN_TRAIN_DAYS = 28
 MIN_HISTORY_FOR_BACKTEST = MIN_TRAIN_DAYS + BACKTEST_DAYS
 ENSEMBLE_SIZE = 3
+WEEKDAY_WEEKS = 16  # the weekly rhythm is read from the last 16 weeks
 # A model must beat the better baseline by this share of its score, or the baseline stays.
 BASELINE_MARGIN = 0.02
+TSB_ALPHA = 0.05
 # A run of zero days at least this long, with at most STRAY_SHARE of the units before it,
 # separates stray early sales from the real history.
 STRAY_GAP_DAYS = 28
@@ -205,17 +207,17 @@ def fit_bass(y: np.ndarray) -> Fit | None:
 
 
 def _weekday_factors(x: np.ndarray, start: int) -> np.ndarray:
-    """Multiplicative day-of-week factors (mean 1) from the last eight weeks, shrunk towards
+    """Multiplicative day-of-week factors (mean 1) from the last 16 weeks, shrunk towards
     1 so that a quiet course does not read a rhythm into a handful of sales. Index by
     (day index) % 7; ``start`` is the day index of x[0]."""
-    window = x[-8 * SEASON :]
+    window = x[-WEEKDAY_WEEKS * SEASON :]
     positions = (np.arange(len(x) - len(window), len(x)) + start) % SEASON
     overall = window.mean() if len(window) else 0.0
     if overall <= 0:
         return np.ones(SEASON)
     sums = np.bincount(positions, weights=window, minlength=SEASON)
     counts = np.bincount(positions, minlength=SEASON)
-    prior = 2.0
+    prior = 1.0  # one pseudo-week at the overall mean
     factors = (sums + prior * overall) / ((counts + prior) * overall)
     return factors / factors.mean()
 
@@ -235,16 +237,16 @@ def _weekly(x: np.ndarray, start: int, future: np.ndarray, factors: np.ndarray) 
 
 
 def _damped(x: np.ndarray, start: int, future: np.ndarray, factors: np.ndarray) -> np.ndarray:
-    """A trend from the last eight weeks (recent days weigh more), damped with φ = 0.9."""
+    """A multiplicative trend from the last eight weeks (Poisson log-linear, recent days weigh
+    more), its growth damped with φ = 0.95: the tail of a launch, a saturation or a decline."""
     seasonal = (x / factors[(np.arange(len(x)) + start) % SEASON])[-8 * SEASON :]
     t = np.arange(len(seasonal), dtype=float) - (len(seasonal) - 1)
-    w = 0.5 ** (-t / 21.0)
-    design = np.column_stack([np.ones_like(t), t]) * np.sqrt(w)[:, None]
-    (level, slope), *_ = np.linalg.lstsq(design, seasonal * np.sqrt(w), rcond=None)
-    steps = future - (start + len(x) - 1)
-    phi = 0.9
-    damped = phi * (1 - phi ** steps.astype(float)) / (1 - phi)
-    return np.maximum(level + slope * damped, 0.0) * factors[future % SEASON]
+    a, b = poisson_loglinear_fit(t, seasonal, iterations=25)
+    b = float(np.clip(b, -0.1, MAX_FITTED_GROWTH / 2))
+    steps = (future - (start + len(x) - 1)).astype(float)
+    phi = 0.95
+    damped = phi * (1 - phi**steps) / (1 - phi)
+    return np.exp(np.clip(a + b * damped, -50, 50)) * factors[future % SEASON]
 
 
 def _launch(x: np.ndarray, start: int, future: np.ndarray, factors: np.ndarray) -> np.ndarray:
@@ -271,11 +273,11 @@ def _launch(x: np.ndarray, start: int, future: np.ndarray, factors: np.ndarray) 
 def _tsb(x: np.ndarray, start: int, future: np.ndarray, factors: np.ndarray) -> np.ndarray:
     """Teunter–Syntetos–Babai: smoothed probability of a sale day × smoothed size of one."""
     sold = (x > 0).astype(float)
-    p = _ses_level(sold, 0.1)[0]
+    p = _ses_level(sold, TSB_ALPHA)[0]
     sizes = x[x > 0]
     if not len(sizes):
         return np.zeros(len(future))
-    z = _ses_level(sizes, 0.1)[0]
+    z = _ses_level(sizes, TSB_ALPHA)[0]
     return np.full(len(future), p * z)
 
 
