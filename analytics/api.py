@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db.models import Prefetch
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -17,14 +19,15 @@ from .creator_settings import creator_settings_get, creator_settings_update
 from .models import (
     CreatorSettings,
     EngagementMetric,
+    ExcludedDay,
     ForecastPoint,
     MetricWindow,
     PlatformRanking,
     RecomputeRun,
     SalesForecast,
 )
-from .selectors import forecast_get
-from .services import metrics_recompute_enqueue
+from .selectors import excluded_day_list, forecast_get
+from .services import excluded_day_add, excluded_day_remove, metrics_recompute_enqueue
 
 # --- serializers -----------------------------------------------------------------------------
 
@@ -73,6 +76,10 @@ class SalesForecastSerializer(serializers.ModelSerializer):
             "backtest_error_alternative",
             "parameters",
             "explanation",
+            "explanation_code",
+            "explanation_numbers",
+            "backtest",
+            "left_out",
             "history_days",
             "units_next_30",
             "units_next_30_lower",
@@ -82,6 +89,13 @@ class SalesForecastSerializer(serializers.ModelSerializer):
             "points",
         ]
         read_only_fields = fields
+
+
+class ExcludedDaySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ExcludedDay
+        fields = ["day", "reason", "created_at"]
+        read_only_fields = ["created_at"]
 
 
 class PlatformRankingSerializer(serializers.ModelSerializer):
@@ -241,3 +255,52 @@ class CourseViewSet(courses_api.CourseViewSet):
         if forecast is None:
             raise NotFound("No forecast computed yet.")
         return Response(SalesForecastSerializer(forecast).data)
+
+    @extend_schema(methods=["GET"], request=None, responses={200: ExcludedDaySerializer(many=True)})
+    @extend_schema(
+        methods=["POST"], request=ExcludedDaySerializer, responses={201: ExcludedDaySerializer}
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="excluded-days",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def excluded_days(self, request, pk=None):
+        """Days left out of the course's forecast fit; POST leaves one more out (a recompute
+        follows)."""
+        course = self.get_object()  # another creator's course: 404
+        if request.method == "GET":
+            rows = excluded_day_list(owner=request.user, course_id=course.pk)
+            return Response(ExcludedDaySerializer(rows, many=True).data)
+        serializer = ExcludedDaySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        row = excluded_day_add(
+            owner=request.user,
+            course_id=course.pk,
+            day=serializer.validated_data["day"],
+            reason=serializer.validated_data.get("reason", ExcludedDay.Reason.OTHER),
+        )
+        return Response(ExcludedDaySerializer(row).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None, responses={204: None, 404: OpenApiResponse(description="Not excluded")}
+    )
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"excluded-days/(?P<day>\d{4}-\d{2}-\d{2})",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def excluded_day_restore(self, request, pk=None, day=None):
+        """Put a day back into the forecast fit."""
+        course = self.get_object()
+        try:
+            parsed = date.fromisoformat(day)
+        except ValueError:
+            raise NotFound("Not a day.") from None
+        if not excluded_day_remove(owner=request.user, course_id=course.pk, day=parsed):
+            raise NotFound("That day is not excluded.")
+        return Response(status=status.HTTP_204_NO_CONTENT)
