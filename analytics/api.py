@@ -6,10 +6,11 @@ from datetime import date
 
 from django.db.models import Prefetch
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from core.api import IdFilter, OwnedViewSetMixin
@@ -260,20 +261,34 @@ class CourseViewSet(courses_api.CourseViewSet):
     @extend_schema(
         methods=["POST"], request=ExcludedDaySerializer, responses={201: ExcludedDaySerializer}
     )
+    @extend_schema(
+        methods=["DELETE"],
+        request=None,
+        parameters=[OpenApiParameter("day", OpenApiTypes.DATE, required=True)],
+        responses={204: None, 404: OpenApiResponse(description="That day is not excluded")},
+    )
     @action(
         detail=True,
-        methods=["get", "post"],
+        methods=["get", "post", "delete"],
         url_path="excluded-days",
         pagination_class=None,
         filter_backends=[],
     )
     def excluded_days(self, request, pk=None):
-        """Days left out of the course's forecast fit; POST leaves one more out (a recompute
-        follows)."""
+        """Days left out of the course's forecast fit. POST leaves one more out, DELETE
+        ?day=YYYY-MM-DD puts it back; a recompute follows either."""
         course = self.get_object()  # another creator's course: 404
         if request.method == "GET":
             rows = excluded_day_list(owner=request.user, course_id=course.pk)
             return Response(ExcludedDaySerializer(rows, many=True).data)
+        if request.method == "DELETE":
+            try:
+                day = date.fromisoformat(request.query_params.get("day", ""))
+            except ValueError:
+                raise ValidationError({"day": "Give the day as YYYY-MM-DD."}) from None
+            if not excluded_day_remove(owner=request.user, course_id=course.pk, day=day):
+                raise NotFound("That day is not excluded.")
+            return Response(status=status.HTTP_204_NO_CONTENT)
         serializer = ExcludedDaySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         row = excluded_day_add(
@@ -283,24 +298,3 @@ class CourseViewSet(courses_api.CourseViewSet):
             reason=serializer.validated_data.get("reason", ExcludedDay.Reason.OTHER),
         )
         return Response(ExcludedDaySerializer(row).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        request=None, responses={204: None, 404: OpenApiResponse(description="Not excluded")}
-    )
-    @action(
-        detail=True,
-        methods=["delete"],
-        url_path=r"excluded-days/(?P<day>\d{4}-\d{2}-\d{2})",
-        pagination_class=None,
-        filter_backends=[],
-    )
-    def excluded_day_restore(self, request, pk=None, day=None):
-        """Put a day back into the forecast fit."""
-        course = self.get_object()
-        try:
-            parsed = date.fromisoformat(day)
-        except ValueError:
-            raise NotFound("Not a day.") from None
-        if not excluded_day_remove(owner=request.user, course_id=course.pk, day=parsed):
-            raise NotFound("That day is not excluded.")
-        return Response(status=status.HTTP_204_NO_CONTENT)
