@@ -67,10 +67,11 @@ WEEKLY = "weekly"
 DAMPED = "damped"
 LAUNCH = "launch"
 TSB = "tsb"
+WEEKLY_GROWTH = "weekly_growth"
 SEASONAL_NAIVE = "seasonal_naive"
 MEAN_28 = "mean_28"
 ENSEMBLE = "ensemble"
-CANDIDATES = (EXPONENTIAL, BASS, WEEKLY, DAMPED, LAUNCH, TSB)
+CANDIDATES = (EXPONENTIAL, BASS, WEEKLY, DAMPED, LAUNCH, TSB, WEEKLY_GROWTH)
 BASELINES = (SEASONAL_NAIVE, MEAN_28)
 
 # Explanation codes (the page words them in the creator's language from the numbers).
@@ -286,6 +287,15 @@ def _exponential(x: np.ndarray, start: int, future: np.ndarray, factors: np.ndar
     return np.minimum(fit.mean((future - start).astype(float)), MAX_DAILY_UNITS)
 
 
+def _weekly_growth(x: np.ndarray, start: int, future: np.ndarray, factors: np.ndarray):
+    """The seed's S0·(1+r)^t fitted to the sales with the weekly rhythm divided out, and
+    the rhythm put back on the forecast."""
+    seasonal = x / factors[(np.arange(len(x)) + start) % SEASON]
+    fit = _capped_exponential(seasonal)
+    mean = fit.mean((future - start).astype(float)) * factors[future % SEASON]
+    return np.minimum(mean, MAX_DAILY_UNITS)
+
+
 def _bass(x: np.ndarray, start: int, future: np.ndarray, factors: np.ndarray):
     fit = fit_bass(x)
     return None if fit is None else fit.mean((future - start).astype(float))
@@ -311,6 +321,7 @@ MODELS: dict[str, Callable] = {
     DAMPED: _damped,
     LAUNCH: _launch,
     TSB: _tsb,
+    WEEKLY_GROWTH: _weekly_growth,
     SEASONAL_NAIVE: _seasonal_naive,
     MEAN_28: _mean_28,
 }
@@ -750,6 +761,7 @@ def _label(name: str, members: list[str]) -> str:
         DAMPED: "Damped trend",
         LAUNCH: "Launch spike settling to a base",
         TSB: "Intermittent-demand (TSB) model",
+        WEEKLY_GROWTH: "Growth with a weekly rhythm",
         SEASONAL_NAIVE: "same weekday last week",
         MEAN_28: "mean of the last 28 days",
     }

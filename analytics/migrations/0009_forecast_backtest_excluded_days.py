@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='salesforecast',
             name='model',
-            field=models.CharField(choices=[('exponential', 'Exponential S0·(1+r)^t'), ('bass', 'Bass diffusion (saturating)'), ('weekly', 'Level with a weekly rhythm'), ('damped', 'Damped trend'), ('launch', 'Launch spike settling to a base'), ('tsb', 'Intermittent demand (TSB)'), ('ensemble', 'Average of the three best models'), ('seasonal_naive', 'Same weekday last week'), ('mean_28', 'Mean of the last 28 days')], max_length=16, verbose_name='model'),
+            field=models.CharField(choices=[('exponential', 'Exponential S0·(1+r)^t'), ('bass', 'Bass diffusion (saturating)'), ('weekly', 'Level with a weekly rhythm'), ('damped', 'Damped trend'), ('launch', 'Launch spike settling to a base'), ('tsb', 'Intermittent demand (TSB)'), ('weekly_growth', 'Growth with a weekly rhythm'), ('ensemble', 'Average of the three best models'), ('seasonal_naive', 'Same weekday last week'), ('mean_28', 'Mean of the last 28 days')], max_length=16, verbose_name='model'),
         ),
         migrations.CreateModel(
             name='ExcludedDay',
