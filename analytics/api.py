@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db.models import Prefetch
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from core.api import IdFilter, OwnedViewSetMixin
@@ -17,14 +20,15 @@ from .creator_settings import creator_settings_get, creator_settings_update
 from .models import (
     CreatorSettings,
     EngagementMetric,
+    ExcludedDay,
     ForecastPoint,
     MetricWindow,
     PlatformRanking,
     RecomputeRun,
     SalesForecast,
 )
-from .selectors import forecast_get
-from .services import metrics_recompute_enqueue
+from .selectors import excluded_day_list, forecast_get
+from .services import excluded_day_add, excluded_day_remove, metrics_recompute_enqueue
 
 # --- serializers -----------------------------------------------------------------------------
 
@@ -73,6 +77,10 @@ class SalesForecastSerializer(serializers.ModelSerializer):
             "backtest_error_alternative",
             "parameters",
             "explanation",
+            "explanation_code",
+            "explanation_numbers",
+            "backtest",
+            "left_out",
             "history_days",
             "units_next_30",
             "units_next_30_lower",
@@ -82,6 +90,13 @@ class SalesForecastSerializer(serializers.ModelSerializer):
             "points",
         ]
         read_only_fields = fields
+
+
+class ExcludedDaySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ExcludedDay
+        fields = ["day", "reason", "created_at"]
+        read_only_fields = ["created_at"]
 
 
 class PlatformRankingSerializer(serializers.ModelSerializer):
@@ -241,3 +256,45 @@ class CourseViewSet(courses_api.CourseViewSet):
         if forecast is None:
             raise NotFound("No forecast computed yet.")
         return Response(SalesForecastSerializer(forecast).data)
+
+    @extend_schema(methods=["GET"], request=None, responses={200: ExcludedDaySerializer(many=True)})
+    @extend_schema(
+        methods=["POST"], request=ExcludedDaySerializer, responses={201: ExcludedDaySerializer}
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        request=None,
+        parameters=[OpenApiParameter("day", OpenApiTypes.DATE, required=True)],
+        responses={204: None, 404: OpenApiResponse(description="That day is not excluded")},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post", "delete"],
+        url_path="excluded-days",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def excluded_days(self, request, pk=None):
+        """Days left out of the course's forecast fit. POST leaves one more out, DELETE
+        ?day=YYYY-MM-DD puts it back; a recompute follows either."""
+        course = self.get_object()  # another creator's course: 404
+        if request.method == "GET":
+            rows = excluded_day_list(owner=request.user, course_id=course.pk)
+            return Response(ExcludedDaySerializer(rows, many=True).data)
+        if request.method == "DELETE":
+            try:
+                day = date.fromisoformat(request.query_params.get("day", ""))
+            except ValueError:
+                raise ValidationError({"day": "Give the day as YYYY-MM-DD."}) from None
+            if not excluded_day_remove(owner=request.user, course_id=course.pk, day=day):
+                raise NotFound("That day is not excluded.")
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        serializer = ExcludedDaySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        row = excluded_day_add(
+            owner=request.user,
+            course_id=course.pk,
+            day=serializer.validated_data["day"],
+            reason=serializer.validated_data.get("reason", ExcludedDay.Reason.OTHER),
+        )
+        return Response(ExcludedDaySerializer(row).data, status=status.HTTP_201_CREATED)

@@ -9,9 +9,11 @@ SQL, run where the sums are (pinned to the numpy path by tests/analytics/test_en
 
 from __future__ import annotations
 
+import hashlib
+import json
 from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -22,6 +24,7 @@ from django.db.models import Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from campaigns.models import Campaign
 from core.db import upsert_rows
 from courses import pricing
 from courses.models import Course, Discount, PriceTier, Sale
@@ -32,6 +35,7 @@ from .funnel import funnel_recompute
 from .models import (
     CreatorSettings,
     EngagementMetric,
+    ExcludedDay,
     ForecastPoint,
     MetricWindow,
     PlatformRanking,
@@ -371,6 +375,13 @@ class CourseInputs:
     tier_mix: dict[int, dict[int, int]]
     platform_mix: dict[int, dict[int, int]]
     platforms: list[Platform]
+    # The forecast's calendar: every discount period (past and future) as local days, the
+    # start of each course's first campaign's pre-launch window, the creator's excluded days,
+    # and the fingerprint of the inputs each stored forecast was fitted from.
+    promotions: dict[int, list[tuple[date, date]]] = field(default_factory=dict)
+    launch: dict[int, date] = field(default_factory=dict)
+    excluded: dict[int, list[date]] = field(default_factory=dict)
+    fingerprints: dict[int, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, owner_ids: list[int], *, today: date) -> CourseInputs:
@@ -401,13 +412,38 @@ class CourseInputs:
         for tier in PriceTier.objects.filter(course__owner_id__in=owner_ids).order_by("list_price"):
             tiers[tier.course_id].append(tier)
         discounts: dict[int, list[Discount]] = defaultdict(list)
+        promotions: dict[int, list[tuple[date, date]]] = defaultdict(list)
         horizon_end = _start_of(today + timedelta(days=FORECAST_HORIZON + 1))
+        since = _start_of(today) - timedelta(days=1)
+        local = timezone.get_current_timezone()
         for discount in Discount.objects.filter(
-            course__owner_id__in=owner_ids,
-            ends_at__gt=_start_of(today) - timedelta(days=1),
-            starts_at__lt=horizon_end,
+            course__owner_id__in=owner_ids, starts_at__lt=horizon_end
+        ).order_by("starts_at"):
+            if discount.ends_at > since:
+                discounts[discount.course_id].append(discount)
+            promotions[discount.course_id].append(
+                (
+                    timezone.localtime(discount.starts_at, local).date(),
+                    timezone.localtime(discount.ends_at - timedelta(microseconds=1), local).date(),
+                )
+            )
+        launch: dict[int, date] = {}
+        for course_id, launch_date, prelaunch in (
+            Campaign.objects.filter(course__owner_id__in=owner_ids)
+            .order_by("course_id", "launch_date")
+            .values_list("course_id", "launch_date", "prelaunch_days")
         ):
-            discounts[discount.course_id].append(discount)
+            launch.setdefault(course_id, launch_date - timedelta(days=prelaunch))
+        excluded: dict[int, list[date]] = defaultdict(list)
+        for course_id, day in ExcludedDay.objects.filter(
+            course__owner_id__in=owner_ids
+        ).values_list("course_id", "day"):
+            excluded[course_id].append(day)
+        fingerprints = dict(
+            SalesForecast.objects.filter(course__owner_id__in=owner_ids).values_list(
+                "course_id", "inputs_fingerprint"
+            )
+        )
         return cls(
             courses,
             daily,
@@ -416,6 +452,10 @@ class CourseInputs:
             tier_mix,
             platform_mix,
             list(Platform.objects.order_by("name")),
+            promotions=promotions,
+            launch=launch,
+            excluded=excluded,
+            fingerprints=fingerprints,
         )
 
 
@@ -486,21 +526,99 @@ def unit_net_revenue(
     return prices * keep
 
 
+def _json_ready(value):
+    """numpy scalars and floats rounded for a JSONField."""
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return round(float(value), 6)
+    return value
+
+
 def _money(value: float) -> Decimal:
     return Decimal(str(round(float(value), 2)))
 
 
+def forecast_calendar(
+    inputs: CourseInputs, course: Course, *, first: date | None, today: date
+) -> dict:
+    """The course's discount periods, launch and excluded days as day indices of its series
+    (day 0 = ``first``, the first sale day), as forecasting.forecast_sales takes them."""
+    if first is None:
+        return {"promotions": [], "launch_day": None, "excluded_days": ()}
+    end = (today - first).days + FORECAST_HORIZON
+    promotions = [
+        ((start - first).days, (last - first).days)
+        for start, last in inputs.promotions.get(course.id, [])
+        if (last - first).days >= 0 and (start - first).days < end
+    ]
+    launch = inputs.launch.get(course.id)
+    return {
+        "promotions": promotions,
+        "launch_day": (launch - first).days if launch and launch > first else None,
+        "excluded_days": tuple(
+            sorted((d - first).days for d in inputs.excluded.get(course.id, []))
+        ),
+    }
+
+
+def inputs_fingerprint(series: np.ndarray, unit_revenue: np.ndarray, **inputs) -> str:
+    """A hash of everything one course's forecast is computed from."""
+    digest = hashlib.sha256()
+    digest.update(np.asarray(series, float).tobytes())
+    digest.update(np.round(np.asarray(unit_revenue, float), 6).tobytes())
+    digest.update(json.dumps(inputs, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def _left_out_rows(result, first: date | None, series: np.ndarray) -> list[dict]:
+    if first is None:
+        return []
+    rows = [
+        {"day": (first + timedelta(days=d)).isoformat(), "reason": reason, "units": series[d]}
+        for d, reason in result.left_out.items()
+        if 0 <= d < len(series)
+    ]
+    rows += [
+        {"day": (first + timedelta(days=d)).isoformat(), "reason": forecasting.CLIPPED, "units": u}
+        for d, u in result.clipped.items()
+    ]
+    return sorted(rows, key=lambda row: row["day"])
+
+
 def forecasts_recompute(inputs: CourseInputs, *, today: date, now: datetime) -> tuple[int, int]:
-    """Fit, backtest and store a forecast per course with its daily points."""
+    """Fit, backtest and store a forecast per course with its daily points: only for the
+    courses whose sales, calendar or prices changed since their stored forecast."""
     horizon_days = [today + timedelta(days=h) for h in range(FORECAST_HORIZON)]
     noons = day_noons(horizon_days)
     forecast_rows, points_by_course = [], {}
     for course in inputs.courses:
-        series = daily_series(inputs.daily_sales.get(course.id, {}), until=today)
-        result = forecasting.forecast_sales(
-            series, horizon=FORECAST_HORIZON, r_override=course.growth_rate_override
+        units_by_day = inputs.daily_sales.get(course.id, {})
+        first = min(units_by_day) if units_by_day else None
+        series = daily_series(units_by_day, until=today)
+        calendar = forecast_calendar(inputs, course, first=first, today=today)
+        unit_revenue = unit_net_revenue(inputs, course, horizon_days, noons=noons)
+        fingerprint = inputs_fingerprint(
+            series,
+            unit_revenue,
+            today=today,
+            first=first,
+            r=course.growth_rate_override,
+            **calendar,
         )
-        revenue = result.mean * unit_net_revenue(inputs, course, horizon_days, noons=noons)
+        if inputs.fingerprints.get(course.id) == fingerprint:
+            continue
+        result = forecasting.forecast_sales(
+            series,
+            horizon=FORECAST_HORIZON,
+            r_override=course.growth_rate_override,
+            **calendar,
+        )
+        revenue = result.mean * unit_revenue
         units_30, lower_30, upper_30 = result.total_band(SUMMARY_DAYS)
         forecast_rows.append(
             {
@@ -512,6 +630,11 @@ def forecasts_recompute(inputs: CourseInputs, *, today: date, now: datetime) -> 
                 "backtest_error_exponential": result.error_exponential,
                 "backtest_error_alternative": result.error_alternative,
                 "explanation": result.explanation[:400],
+                "explanation_code": result.explanation_code,
+                "explanation_numbers": _json_ready(result.explanation_numbers),
+                "backtest": _json_ready(result.backtest),
+                "left_out": _json_ready(_left_out_rows(result, first, series)),
+                "inputs_fingerprint": fingerprint,
                 "parameters": result.params,
                 "history_days": result.history_days,
                 "units_next_30": units_30,

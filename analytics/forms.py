@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .creator_settings import WEIGHT_GROUPS
-from .models import CreatorSettings
+from .models import CreatorSettings, ExcludedDay
 
 WEIGHT_WIDGET = forms.NumberInput(attrs={"min": 0, "step": "any", "inputmode": "decimal"})
 
@@ -42,3 +42,17 @@ class CreatorSettingsForm(forms.ModelForm):
     def fieldsets(self) -> list[tuple[str, list[forms.BoundField]]]:
         """Bound fields grouped as the formulas use them, for the template."""
         return [(legend, [self[name] for name in names]) for legend, names in self.GROUPS]
+
+
+class ExcludedDayForm(forms.Form):
+    """Exclude a sales day from the forecast's fit, or restore it."""
+
+    EXCLUDE, RESTORE = "exclude", "restore"
+
+    day = forms.DateField(label=_("Day"))
+    action = forms.ChoiceField(
+        label=_("Action"), choices=[(EXCLUDE, _("Leave out")), (RESTORE, _("Restore"))]
+    )
+    reason = forms.ChoiceField(
+        label=_("Reason"), choices=ExcludedDay.Reason.choices, required=False
+    )

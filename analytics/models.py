@@ -155,6 +155,14 @@ class SalesForecast(models.Model):
     class Model(models.TextChoices):
         EXPONENTIAL = "exponential", _("Exponential S0·(1+r)^t")
         BASS = "bass", _("Bass diffusion (saturating)")
+        WEEKLY = "weekly", _("Level with a weekly rhythm")
+        DAMPED = "damped", _("Damped trend")
+        LAUNCH = "launch", _("Launch spike settling to a base")
+        TSB = "tsb", _("Intermittent demand (TSB)")
+        WEEKLY_GROWTH = "weekly_growth", _("Growth with a weekly rhythm")
+        ENSEMBLE = "ensemble", _("Average of the three best models")
+        SEASONAL_NAIVE = "seasonal_naive", _("Same weekday last week")
+        MEAN_28 = "mean_28", _("Mean of the last 28 days")
 
     OWNER_PATH = "course__owner"
 
@@ -178,6 +186,16 @@ class SalesForecast(models.Model):
         _("net revenue, next 30 days"), max_digits=14, decimal_places=2, default=0
     )
     computed_at = models.DateTimeField(_("computed at"))
+    # Why this model, as a code and its numbers (forecasting.CHOSEN, BASELINE_KEPT, …): the
+    # page words it in the creator's language. ``explanation`` keeps the English sentence.
+    explanation_code = models.CharField(_("explanation code"), max_length=24, blank=True)
+    explanation_numbers = models.JSONField(_("explanation numbers"), default=dict, blank=True)
+    # Model → {"mase", "total_error"} on the rolling-origin backtest (baselines included).
+    backtest = models.JSONField(_("backtest scores"), default=dict, blank=True)
+    # Days the fit left out or clipped: [{"day": ISO date, "reason": …, "units": …}, …].
+    left_out = models.JSONField(_("days left out"), default=list, blank=True)
+    # A hash of everything the forecast was fitted from: a recompute refits only on a change.
+    inputs_fingerprint = models.CharField(_("inputs fingerprint"), max_length=64, blank=True)
 
     objects = OwnedQuerySet.as_manager()
 
@@ -187,6 +205,39 @@ class SalesForecast(models.Model):
 
     def __str__(self) -> str:
         return f"Forecast for {self.course}: {self.get_model_display()}"
+
+
+class ExcludedDay(models.Model):
+    """A day of a course's sales that the creator left out of the forecast's fit (a one-off
+    bulk order, a test purchase, a day the shop was down). Deleting the row restores it."""
+
+    class Reason(models.TextChoices):
+        ONE_OFF = "one_off", _("One-off order")
+        TEST = "test", _("Test or internal purchase")
+        OUTAGE = "outage", _("Shop or platform outage")
+        OTHER = "other", _("Other")
+
+    OWNER_PATH = "course__owner"
+
+    course = models.ForeignKey(
+        "courses.Course", on_delete=models.CASCADE, related_name="excluded_days"
+    )
+    day = models.DateField(_("day"))
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason, default=Reason.OTHER)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["course", "day"]
+        verbose_name = _("excluded sales day")
+        verbose_name_plural = _("excluded sales days")
+        constraints = [
+            models.UniqueConstraint(fields=["course", "day"], name="excludedday_unique_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course_id} {self.day}"
 
 
 class ForecastPoint(models.Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
-from .models import EngagementMetric, ForecastPoint, MetricWindow, SalesForecast
+from .models import EngagementMetric, ExcludedDay, ForecastPoint, MetricWindow, SalesForecast
 
 UNDERPERFORMING_RATIO = 0.5  # D_F below half the creator's median
 UNDERPERFORMING_MIN_VIEWS = 100  # too few views say nothing yet
@@ -73,3 +73,7 @@ def last_recompute(*, owner):
     from .models import RecomputeRun
 
     return RecomputeRun.objects.owned_by(owner).order_by("-started_at").first()
+
+
+def excluded_day_list(*, owner, course_id: int) -> QuerySet[ExcludedDay]:
+    return ExcludedDay.objects.filter(course__owner=owner, course_id=course_id).order_by("day")

@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -26,9 +26,10 @@ from django.utils import timezone
 
 from core import jobs
 from core.events import Event, emit
+from courses.selectors import course_get
 
 from . import engine
-from .models import RecomputeRun, RecomputeState
+from .models import ExcludedDay, RecomputeRun, RecomputeState
 
 logger = logging.getLogger(__name__)
 
@@ -292,3 +293,43 @@ def metrics_recompute_enqueue(*, owner_id: int, trigger: str) -> None:
     transaction.on_commit(
         lambda: metrics_recompute_enqueue_now(owner_id=owner_id, trigger=trigger), robust=True
     )
+
+
+# --- days a creator leaves out of the forecast ---------------------------------------------
+
+EXCLUDED_DAY_NOT_YOURS = "Choose one of your own courses."
+
+
+def _forecast_inputs_changed(*, course_id: int, owner_id: int) -> None:
+    """The forecast's calendar changed: mark the figures stale and recompute after commit
+    (``course.changed`` is what the recompute subscribes to)."""
+    emit(Event.COURSE_CHANGED, owner_id=owner_id, payload={"courses": [course_id]})
+
+
+@transaction.atomic
+def excluded_day_add(
+    *, owner, course_id: int, day: date, reason: str = ExcludedDay.Reason.OTHER
+) -> ExcludedDay:
+    """Leave ``day`` out of the course's forecast fit (again: the reason is updated)."""
+    course = course_get(owner=owner, course_id=course_id)  # another creator's: DoesNotExist
+    row = ExcludedDay.objects.filter(course=course, day=day).first()
+    if row is None:
+        row = ExcludedDay(course=course, day=day, reason=reason)
+        row.full_clean()
+        row.save()
+    elif row.reason != reason:
+        row.reason = reason
+        row.full_clean()
+        row.save(update_fields=["reason"])
+    _forecast_inputs_changed(course_id=course.pk, owner_id=owner.pk)
+    return row
+
+
+@transaction.atomic
+def excluded_day_remove(*, owner, course_id: int, day: date) -> bool:
+    """Put ``day`` back into the fit. False when it was not excluded."""
+    course = course_get(owner=owner, course_id=course_id)
+    deleted, _rows = ExcludedDay.objects.filter(course=course, day=day).delete()
+    if deleted:
+        _forecast_inputs_changed(course_id=course.pk, owner_id=owner.pk)
+    return bool(deleted)

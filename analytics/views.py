@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import json
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from core.htmx import render_page
+from core.htmx import refuse, render_page, trigger
+from courses.models import Course
 from tracking.selectors import posting_suggestions
 
+from . import services
 from .dashboard import PERIODS, TABLE_SORTS, dashboard_data
+from .forms import ExcludedDayForm
+from .models import ExcludedDay
 
 
 def _chart(data) -> str:
@@ -65,3 +75,37 @@ def dashboard(request):
         "suggestions": posting_suggestions(owner=request.user),
     }
     return render_page(request, "dashboard/page.html", "dashboard/_body.html", context)
+
+
+@login_required
+@require_POST
+def forecast_days(request, course_id: int):
+    """Leave a day out of the course's forecast fit or put it back; the recompute follows.
+
+    htmx: 204 that reloads the page with a toast; otherwise a redirect to the course page.
+    """
+    form = ExcludedDayForm(request.POST)
+    if not form.is_valid():
+        return refuse(_("Choose a day and whether to leave it out or restore it."), status=400)
+    day, action = form.cleaned_data["day"], form.cleaned_data["action"]
+    try:
+        if action == ExcludedDayForm.EXCLUDE:
+            services.excluded_day_add(
+                owner=request.user,
+                course_id=course_id,
+                day=day,
+                reason=form.cleaned_data["reason"] or ExcludedDay.Reason.OTHER,
+            )
+            message = _("%(day)s is left out of the forecast; it is being recomputed.")
+        else:
+            services.excluded_day_remove(owner=request.user, course_id=course_id, day=day)
+            message = _("%(day)s is back in the forecast; it is being recomputed.")
+    except Course.DoesNotExist:
+        raise Http404 from None
+    message = message % {"day": date_format(day, "SHORT_DATE_FORMAT")}
+    if getattr(request, "htmx", None):
+        response = trigger("forecastDaysChanged", message=message)
+        response["HX-Refresh"] = "true"
+        return response
+    messages.success(request, message)
+    return redirect(reverse("courses:detail", args=[course_id]) + "#forecast")

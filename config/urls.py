@@ -8,6 +8,11 @@ from tracking import views as tracking_views
 
 urlpatterns = [
     path("", analytics_views.dashboard, name="dashboard"),
+    path(
+        "courses/<int:course_id>/forecast/days/",
+        analytics_views.forecast_days,
+        name="course-forecast-days",
+    ),
     path("courses/", include("courses.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("videos/", include("videos.urls")),

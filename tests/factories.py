@@ -11,6 +11,7 @@ from django.utils import timezone
 from analytics.models import (
     CreatorSettings,
     EngagementMetric,
+    ExcludedDay,
     ForecastPoint,
     PlatformRanking,
     RecomputeRun,
@@ -203,6 +204,15 @@ class SalesForecastFactory(factory.django.DjangoModelFactory):
     computed_at = factory.LazyFunction(timezone.now)
 
 
+class ExcludedDayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExcludedDay
+
+    course = factory.SubFactory(CourseFactory)
+    day = factory.Sequence(lambda n: timezone.localdate() - timedelta(days=n + 1))
+    reason = ExcludedDay.Reason.OTHER
+
+
 class ForecastPointFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ForecastPoint
@@ -326,6 +336,7 @@ def owned_row(model, owner):
         SalesForecast: lambda: SalesForecastFactory(course=course()),
         ForecastPoint: lambda: ForecastPointFactory(forecast=SalesForecastFactory(course=course())),
         PlatformRanking: lambda: PlatformRankingFactory(course=course()),
+        ExcludedDay: lambda: ExcludedDayFactory(course=course()),
         RecomputeRun: lambda: RecomputeRunFactory(owner=owner),
         RecomputeState: lambda: RecomputeState.objects.create(owner=owner),
         ImportJob: lambda: ImportJobFactory(owner=owner),

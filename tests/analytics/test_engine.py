@@ -122,8 +122,9 @@ def test_query_count_does_not_grow_with_the_data(creator, size):
         SaleFactory(course=course, sold_at=timezone.now() - timedelta(days=n % 5 + 1))
         _stat(VideoFactory(owner=creator, course=course), n % 30)
     reads, writes, ddl = _recompute_queries(creator)
-    # Then: courses, daily sales, mixes, tiers, discounts, platforms, forecast ids.
-    courses = 7
+    # Then: courses, daily sales, mixes, tiers, discounts, launches (campaigns), excluded
+    # days, stored fingerprints, platforms, forecast ids.
+    courses = 10
     # The funnel: links, sales, clicks per link and day, video platforms, videos, lifetime
     # metrics, campaigns (no links here: no clicks to read for the last-click rule).
     funnel = 7
@@ -243,7 +244,13 @@ def test_forecast_points_price_each_day_with_its_discount_and_commission(creator
     points = list(ForecastPoint.objects.filter(forecast=forecast).order_by("day"))
     assert len(points) == 90 and points[0].day == TODAY
     assert forecast.history_days == 40
-    assert points[0].units == pytest.approx(2, rel=1e-6)  # flat sales: 2 a day
+    # Flat sales, 2 a day; the discount's ten days are a promotion (no past one to learn the
+    # uplift from: the prior uplift).
+    from analytics import forecasting
+
+    assert points[10].units == pytest.approx(2, rel=1e-6)
+    assert points[0].units == pytest.approx(2 * forecasting.PROMO_PRIOR, rel=1e-6)
+    assert points[9].units == pytest.approx(points[0].units)
     assert points[0].revenue == Decimal(str(round(points[0].units * 80 * 0.9, 2)))
     assert points[10].revenue == Decimal(str(round(points[10].units * 100 * 0.9, 2)))
     assert float(forecast.revenue_next_30) == pytest.approx(

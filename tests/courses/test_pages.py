@@ -83,8 +83,9 @@ def test_course_page_query_count_is_fixed(creator_client, creator, size, django_
         LinkClickFactory.create_batch(2, link=TrackingLinkFactory(video=video))
     funnel.funnel_recompute(owner_ids=[creator.id], today=timezone.localdate(), now=timezone.now())
     # session, user, course, tiers, discounts, competitors, sales by day, rankings,
-    # forecast, points, last recompute, funnel: total, top videos, platforms, attributions
-    with django_assert_num_queries(15):
+    # forecast, points, last recompute, funnel: total, top videos, platforms, attributions,
+    # excluded sales days
+    with django_assert_num_queries(16):
         response = creator_client.get(f"/courses/{course.id}/")
     assert response.status_code == 200
     assert response.context["funnel"].total.clicks == 2 * size

@@ -259,7 +259,9 @@ def test_tracking_links_in_the_file_are_stored_as_their_code(creator, shop, writ
     """Shops export the landing URL or the /r/ link; the sale keeps the code it names."""
     rows = [
         order(订单号="A-1", 推广码="https://coursereel.example.com/r/K7M3XPQ"),
-        order(订单号="A-2", 推广码="https://shop.example.com/p?utm_source=douyin&utm_content=k7m3xpq"),
+        order(
+            订单号="A-2", 推广码="https://shop.example.com/p?utm_source=douyin&utm_content=k7m3xpq"
+        ),
         order(订单号="A-3", 推广码="k7m-3xpq"),
         order(订单号="A-4", 推广码="LIVE01"),
     ]

@@ -103,9 +103,7 @@ def test_an_xlsx_workbook_in_the_layout_imports_alike(creator_client, creator):
     assert PriceTier.objects.get(course__external_id="C2").list_price == Decimal("49.90")
 
 
-def test_a_bad_file_fails_the_job_naming_row_and_column_and_writes_nothing(
-    creator_client, creator
-):
+def test_a_bad_file_fails_the_job_naming_row_and_column_and_writes_nothing(creator_client, creator):
     bad = [ROWS[0], ["C2", "2", "9", "4", "0.5", "0.2", "100", "10", "49.9"], ["", *ROWS[1][1:]]]
     upload(creator_client, csv_bytes(bad))
     job = ImportJob.objects.get(owner=creator)
