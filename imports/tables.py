@@ -23,7 +23,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from django.conf import settings
+from django.utils.translation import gettext
 
+from . import bounds
 from .results import IssueLog
 
 BLOCK_BYTES = 8 << 20
@@ -372,6 +374,22 @@ def _cell_text(value: object) -> object:
     return str(value)
 
 
+def _xml_refused() -> tuple[type[Exception], ...]:
+    from defusedxml import DefusedXmlException
+
+    return (DefusedXmlException,)
+
+
+_XML_REFUSED = _xml_refused()
+
+
+def _UNSAFE_XML() -> str:
+    return gettext(
+        "the workbook declares a document type or entities, which spreadsheets never need; "
+        "it is refused as unsafe"
+    )
+
+
 @contextmanager
 def _workbook(path: Path) -> Iterator:
     """The first sheet's workbook, read-only. Opened from a handle, so an upload named .csv
@@ -387,6 +405,11 @@ def _workbook(path: Path) -> Iterator:
 
 
 def _xlsx_open(path: Path, log: IssueLog, *, max_rows: int) -> Table | None:
+    """Bounds first (imports.bounds, before openpyxl reads anything); rows are counted from the
+    sheet itself, since a <dimension> may lie or be missing."""
+    last_rows = bounds.xlsx_check(path, log)
+    if last_rows is None:
+        return None
     try:
         with _workbook(path) as workbook:
             sheet = workbook.worksheets[0]
@@ -394,12 +417,19 @@ def _xlsx_open(path: Path, log: IssueLog, *, max_rows: int) -> Table | None:
             header = [str(_cell_text(v) or "").strip() for v in first or ()]
             while header and not header[-1]:
                 header.pop()
-            rows_total = (sheet.max_row - 1) if sheet.max_row else None
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError) as exc:
+            last_row = last_rows.get(getattr(sheet, "_worksheet_path", ""), 0)
+            rows_total = max(last_row - 1, 0) if last_row else None
+    except _XML_REFUSED:
+        log.add(None, None, _UNSAFE_XML())
+        return None
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError, SyntaxError) as exc:
         log.add(None, None, f"this is not a readable .xlsx workbook ({exc})")
         return None
     if not any(header):
         log.add(1, None, "the header row is empty")
+        return None
+    if len(header) > settings.IMPORT_MAX_COLUMNS:
+        log.add(1, None, bounds.too_many_cells_message(settings.IMPORT_MAX_COLUMNS))
         return None
     if rows_total is not None and rows_total > max_rows:
         log.add(None, None, f"the file has more than {max_rows:,} rows (IMPORT_MAX_ROWS)")
@@ -416,13 +446,19 @@ def _xlsx_chunks(
     max_rows: int,
 ) -> Iterator[pd.DataFrame]:
     wanted = list(columns.items())
+    max_columns = settings.IMPORT_MAX_COLUMNS
     with _workbook(table.path) as workbook:
-        rows = workbook.worksheets[0].iter_rows(min_row=2, values_only=True)
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # read every row the sheet holds, whatever <dimension> says
+        rows = sheet.iter_rows(min_row=2, values_only=True)
         buffer: list[tuple] = []
         first_row = 2
         for number, values in enumerate(rows, start=2):
             if number - 1 > max_rows:
                 log.add(None, None, f"the file has more than {max_rows:,} rows (IMPORT_MAX_ROWS)")
+                return
+            if len(values) > max_columns:
+                log.add(number, None, bounds.too_many_cells_message(max_columns))
                 return
             buffer.append(values)
             if len(buffer) >= chunk_rows:
