@@ -42,6 +42,17 @@ class ImportJob(TimestampedModel):
     STOP_REASONS = {
         "worker_lost": _("The worker stopped while importing; nothing was written — import again."),
         "never_started": _("No worker picked up the import; nothing was written — import again."),
+        "out_of_memory": _(
+            "Reading the file took more memory than the worker has; nothing was written — "
+            "split the file or save it as CSV, then import again."
+        ),
+        "time_limit": _(
+            "The import took longer than the time limit; nothing was written — split the file "
+            "and import again."
+        ),
+        "database_unavailable": _(
+            "The database was unavailable; nothing was written — import again."
+        ),
     }
     OWNER_PATH = "owner"
 

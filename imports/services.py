@@ -13,6 +13,7 @@ from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -163,6 +164,8 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
         )
         if settings.IMPORT_TEST_PAUSE_SECONDS and stage == ImportJob.Status.VALIDATING:
             time.sleep(settings.IMPORT_TEST_PAUSE_SECONDS)  # fault injection, tests only
+        if settings.IMPORT_TEST_RAISE == "MemoryError":
+            raise MemoryError  # fault injection, tests only
 
     def beat() -> int:
         return ImportJob.objects.filter(pk=job_id, worker=me, status__in=ImportJob.ACTIVE).update(
@@ -209,10 +212,27 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     except OperationalError:
         _release(job_id, me)
         raise
+    except MemoryError:
+        # Caught here, never re-raised: Celery lets a MemoryError kill the worker process.
+        logger.warning("import job %s: out of memory; marked failed", job_id)
+        return _stopped(job_id, "out_of_memory")
+    except SoftTimeLimitExceeded:
+        logger.warning("import job %s: soft time limit reached; marked failed", job_id)
+        return _stopped(job_id, "time_limit")
     except Exception as exc:
         import_job_fail(job_id=job_id, message=f"the import stopped: {type(exc).__name__}: {exc}")
         raise
     return finished[0] if finished else _finish(job, result)
+
+
+def import_job_stop(*, job_id: int, code: str) -> None:
+    """Fail an unfinished job for a STOP_REASONS reason (not the file's fault)."""
+    import_job_fail(job_id=job_id, message=_stop_reason(code), code=code)
+
+
+def _stopped(job_id: int, code: str) -> ImportJob | None:
+    import_job_stop(job_id=job_id, code=code)
+    return ImportJob.objects.filter(pk=job_id).first()
 
 
 def _release(job_id: int, me: str) -> None:
