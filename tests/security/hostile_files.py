@@ -130,8 +130,7 @@ def xlsx_entities(path: Path, kind: str) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
         if kind == "billion_laughs":
             lol = "".join(
-                f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10 if i else "lol"}">'
-                for i in range(10)
+                f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10 if i else "lol"}">' for i in range(10)
             )
             shared = (
                 f'<?xml version="1.0"?><!DOCTYPE sst [{lol}]>'

@@ -278,9 +278,7 @@ def test_the_migration_encrypts_existing_plain_secrets(creator):
             f"UPDATE {WebhookEndpoint._meta.db_table} SET secret = %s WHERE id = %s",
             [plain, endpoint.pk],
         )
-    before = MigrationLoader(connection).project_state(
-        ("webhooks", "0003_last_error_classes")
-    )
+    before = MigrationLoader(connection).project_state(("webhooks", "0003_last_error_classes"))
 
     class Editor:
         pass
