@@ -230,12 +230,15 @@ class _Structure:
         seps_before = self.separators + np.searchsorted(separators, boundaries)
         starts = np.concatenate(([self.separators_at_boundary], seps_before[:-1]))
 
+        records, separators_before = self.records, self.separators
+        separators_at_boundary = self.separators_at_boundary
+
         def where(offset: int) -> tuple[int, int]:
             """(spreadsheet row, 0-based cell index) of a byte offset within this block."""
             k = int(np.searchsorted(boundaries, offset))
-            start = self.separators_at_boundary if k == 0 else int(seps_before[k - 1])
-            cell = self.separators + int(np.searchsorted(separators, offset)) - start
-            return self.records + k + 1, cell
+            start = separators_at_boundary if k == 0 else int(seps_before[k - 1])
+            cell = separators_before + int(np.searchsorted(separators, offset)) - start
+            return records + k + 1, cell
 
         cells = seps_before - starts + 1
         limit = len(self.header)
