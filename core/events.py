@@ -65,9 +65,7 @@ class Handler(Protocol):
     def __call__(self, *, event: Event, owner_id: int, payload: dict[str, Any]) -> None: ...
 
 
-_subscribers: dict[str, dict[Event, list[Handler]]] = {
-    phase: defaultdict(list) for phase in PHASES
-}
+_subscribers: dict[str, dict[Event, list[Handler]]] = {phase: defaultdict(list) for phase in PHASES}
 
 
 def subscribe(events: Event | set[Event] | frozenset[Event], *, phase: str) -> Callable:

@@ -20,9 +20,7 @@ def render_page(
 ) -> HttpResponse:
     """The whole page, or only ``partial`` when htmx asks for the fragment (not a boost, not
     a history restore after Back, which needs the whole page)."""
-    return render(
-        request, partial if wants_fragment(request) else template, context, status=status
-    )
+    return render(request, partial if wants_fragment(request) else template, context, status=status)
 
 
 def wants_fragment(request: HttpRequest) -> bool:

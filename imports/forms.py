@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +29,7 @@ class ImportUploadForm(forms.Form):
     mode = forms.ChoiceField(
         label=_("Numbers are"), choices=ImportJob.Mode.choices, initial=ImportJob.Mode.AUTO
     )
+    submit_key = forms.UUIDField(widget=forms.HiddenInput, required=False, initial=uuid.uuid4)
     preview_first = forms.BooleanField(
         label=_("Preview first (check the file, write nothing)"), required=False, initial=True
     )

@@ -42,6 +42,17 @@ class ImportJob(TimestampedModel):
     STOP_REASONS = {
         "worker_lost": _("The worker stopped while importing; nothing was written — import again."),
         "never_started": _("No worker picked up the import; nothing was written — import again."),
+        "out_of_memory": _(
+            "Reading the file took more memory than the worker has; nothing was written — "
+            "split the file or save it as CSV, then import again."
+        ),
+        "time_limit": _(
+            "The import took longer than the time limit; nothing was written — split the file "
+            "and import again."
+        ),
+        "database_unavailable": _(
+            "The database was unavailable; nothing was written — import again."
+        ),
     }
     OWNER_PATH = "owner"
 
@@ -98,6 +109,10 @@ class ImportJob(TimestampedModel):
         _("worker"), max_length=200, blank=True, help_text=_("Host and process running it.")
     )
 
+    # From the form that asked for the job (a uuid rendered into it): the same form sent
+    # twice — a double click, a resent request — finds this job instead of making another.
+    submit_key = models.UUIDField(_("submit key"), null=True, blank=True, editable=False)
+
     objects = OwnedQuerySet.as_manager()
 
     class Meta:
@@ -107,6 +122,11 @@ class ImportJob(TimestampedModel):
         verbose_name = _("import job")
         verbose_name_plural = _("import jobs")
         indexes = [models.Index(fields=["owner", "-created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "submit_key"], name="importjob_one_job_per_submit_key"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.original_filename} ({self.get_status_display()})"

@@ -53,6 +53,8 @@ MAX_PRICE = Decimal("99999999.99")
 CENT = Decimal("0.01")
 ORDER_REF_MAX = Sale._meta.get_field("order_ref").max_length
 TRACKING_CODE_MAX = Sale._meta.get_field("tracking_code").max_length
+
+
 def _fold(text: object) -> str:
     return unicodedata.normalize("NFKC", str(text)).strip().casefold()
 

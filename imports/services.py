@@ -7,16 +7,18 @@ import logging
 import shutil
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import DatabaseError, OperationalError, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -69,13 +71,19 @@ def import_job_create(
     mode: str = ImportJob.Mode.AUTO,
     dry_run: bool = False,
     enqueue: bool = True,
+    submit_key: uuid.UUID | str | None = None,
 ) -> ImportJob:
     """Store an upload as a pending job and queue it for a worker once the row is committed.
 
     Refuses at once (ValidationError, by field) what needs no reading: an empty or oversized
     file, a type that is neither CSV nor XLSX, an unknown platform or kind. Everything else is
     the job's to find, so a page answers quickly and shows the result when the worker is done.
+
+    With a ``submit_key`` (from the form), a second submit of the same form returns the job
+    the first one made, also when both arrive at once.
     """
+    if submit_key and (existing := _submitted(owner, submit_key)):
+        return existing
     name = Path(original_filename or file.name or "upload.csv").name
     size = file.size or 0
     limit = settings.IMPORT_MAX_FILE_MB * 2**20
@@ -103,12 +111,24 @@ def import_job_create(
     if enqueue:
         # Set before the message is sent: one that never reaches the broker is resent too.
         job.queued_at, job.queue_attempts = timezone.now(), 1
-    job.full_clean(exclude=["file"])
+    job.submit_key = submit_key or None
+    job.full_clean(exclude=["file", "submit_key"])
     job.file.save(name, file, save=False)
-    job.save()
+    try:
+        with transaction.atomic():
+            job.save()
+    except IntegrityError:
+        job.file.delete(save=False)  # the other submit's job has its own copy
+        if submit_key and (existing := _submitted(owner, submit_key)):
+            return existing
+        raise
     if enqueue:
         transaction.on_commit(partial(_enqueue, job.pk), robust=True)
     return job
+
+
+def _submitted(owner, submit_key) -> ImportJob | None:
+    return ImportJob.objects.filter(owner=owner, submit_key=submit_key).first()
 
 
 def _enqueue(job_id: int) -> None:
@@ -163,6 +183,8 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
         )
         if settings.IMPORT_TEST_PAUSE_SECONDS and stage == ImportJob.Status.VALIDATING:
             time.sleep(settings.IMPORT_TEST_PAUSE_SECONDS)  # fault injection, tests only
+        if settings.IMPORT_TEST_RAISE == "MemoryError":
+            raise MemoryError  # fault injection, tests only
 
     def beat() -> int:
         return ImportJob.objects.filter(pk=job_id, worker=me, status__in=ImportJob.ACTIVE).update(
@@ -209,10 +231,27 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     except OperationalError:
         _release(job_id, me)
         raise
+    except MemoryError:
+        # Caught here, never re-raised: Celery lets a MemoryError kill the worker process.
+        logger.warning("import job %s: out of memory; marked failed", job_id)
+        return _stopped(job_id, "out_of_memory")
+    except SoftTimeLimitExceeded:
+        logger.warning("import job %s: soft time limit reached; marked failed", job_id)
+        return _stopped(job_id, "time_limit")
     except Exception as exc:
         import_job_fail(job_id=job_id, message=f"the import stopped: {type(exc).__name__}: {exc}")
         raise
     return finished[0] if finished else _finish(job, result)
+
+
+def import_job_stop(*, job_id: int, code: str) -> None:
+    """Fail an unfinished job for a STOP_REASONS reason (not the file's fault)."""
+    import_job_fail(job_id=job_id, message=_stop_reason(code), code=code)
+
+
+def _stopped(job_id: int, code: str) -> ImportJob | None:
+    import_job_stop(job_id=job_id, code=code)
+    return ImportJob.objects.filter(pk=job_id).first()
 
 
 def _release(job_id: int, me: str) -> None:
@@ -365,7 +404,7 @@ def _local_path(job: ImportJob) -> Iterator[Path]:
         yield Path(copy.name)
 
 
-def import_job_import_previewed(*, job: ImportJob) -> ImportJob:
+def import_job_import_previewed(*, job: ImportJob, submit_key=None) -> ImportJob:
     """Start the real import of a file that was previewed: a new job on the same stored file
     with the same choices. Refused while the preview runs or when it found errors."""
     if not job.dry_run:
@@ -374,7 +413,7 @@ def import_job_import_previewed(*, job: ImportJob) -> ImportJob:
         raise ValidationError(
             "the preview has not finished cleanly: fix the file and upload it again"
         )
-    return _job_again(job, dry_run=False)
+    return _job_again(job, dry_run=False, submit_key=submit_key)
 
 
 def import_job_retry(*, job: ImportJob) -> ImportJob:
@@ -388,7 +427,9 @@ def import_job_retry(*, job: ImportJob) -> ImportJob:
     return _job_again(job, dry_run=job.dry_run)
 
 
-def _job_again(job: ImportJob, *, dry_run: bool) -> ImportJob:
+def _job_again(job: ImportJob, *, dry_run: bool, submit_key=None) -> ImportJob:
+    if submit_key and (existing := _submitted(job.owner, submit_key)):
+        return existing
     try:
         stored = job.file.open("rb")
     except (FileNotFoundError, ValueError) as exc:
@@ -402,4 +443,5 @@ def _job_again(job: ImportJob, *, dry_run: bool) -> ImportJob:
             platform=job.platform,
             mode=job.mode,
             dry_run=dry_run,
+            submit_key=submit_key,
         )

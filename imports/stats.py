@@ -709,4 +709,3 @@ def _create_videos(ctx: _Context, video_ids, codes, days, rows) -> list[str]:
     for (code, _), video in zip(new, created, strict=True):
         video_ids[code] = video.pk
     return [video.platform_video_id for _, video in new]
-

@@ -23,10 +23,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from django.conf import settings
+from django.utils.translation import gettext
 
+from . import bounds
 from .results import IssueLog
 
-BLOCK_BYTES = 8 << 20
+BLOCK_BYTES = 2 << 20
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -154,14 +156,19 @@ def _choose_encoding(path: Path, head: bytes) -> tuple[str, int | None]:
 
 
 def _header_end(head: bytes) -> int:
-    """Offset of the newline that ends the header record (quotes respected)."""
-    inside = False
-    for offset, byte in enumerate(head):
-        if byte == QUOTE:
-            inside = not inside
-        elif byte == NEWLINE and not inside:
-            return offset
-    return len(head)
+    """Offset of the newline that ends the header record (quotes respected); -1 if the header
+    goes on past ``head``."""
+    data = np.frombuffer(head, dtype=np.uint8)
+    newlines = np.flatnonzero(data == NEWLINE)
+    quotes = np.flatnonzero(data == QUOTE)
+    outside = newlines[(np.searchsorted(quotes, newlines) & 1) == 0]
+    return int(outside[0]) if len(outside) else -1
+
+
+class _Refused(Exception):
+    def __init__(self, row: int | None, column: str | None, message: str) -> None:
+        super().__init__(message)
+        self.row, self.column, self.message = row, column, message
 
 
 class _Structure:
@@ -185,13 +192,24 @@ class _Structure:
         self.extra_count = 0
         self.too_many_rows = False
         self.located: dict[int, tuple[int, int]] = {}
+        self.max_columns = settings.IMPORT_MAX_COLUMNS
+        self.max_chars = settings.IMPORT_MAX_CELL_CHARS
+        self.field_start = 0  # offset of the field still open at the end of the last block
+        self.field_where: tuple[int, int] = (1, 0)
+        self.refused = False
 
     def scan(self, path: Path, locate: list[int]) -> int:
         """Scan the file; returns the number of records (header included)."""
         base = 0
         with open(path, "rb") as handle:
             while block := handle.read(BLOCK_BYTES):
-                self._block(np.frombuffer(block, dtype=np.uint8), base, locate)
+                try:
+                    self._block(np.frombuffer(block, dtype=np.uint8), base, locate)
+                    self._bounds(block, base)
+                except _Refused as refused:
+                    self.log.add(refused.row, refused.column, refused.message)
+                    self.refused = True
+                    return self.records
                 base += len(block)
                 if self.records - 1 > self.max_rows:
                     self.too_many_rows = True
@@ -212,12 +230,15 @@ class _Structure:
         seps_before = self.separators + np.searchsorted(separators, boundaries)
         starts = np.concatenate(([self.separators_at_boundary], seps_before[:-1]))
 
+        records, separators_before = self.records, self.separators
+        separators_at_boundary = self.separators_at_boundary
+
         def where(offset: int) -> tuple[int, int]:
             """(spreadsheet row, 0-based cell index) of a byte offset within this block."""
             k = int(np.searchsorted(boundaries, offset))
-            start = self.separators_at_boundary if k == 0 else int(seps_before[k - 1])
-            cell = self.separators + int(np.searchsorted(separators, offset)) - start
-            return self.records + k + 1, cell
+            start = separators_at_boundary if k == 0 else int(seps_before[k - 1])
+            cell = separators_before + int(np.searchsorted(separators, offset)) - start
+            return records + k + 1, cell
 
         cells = seps_before - starts + 1
         limit = len(self.header)
@@ -235,6 +256,19 @@ class _Structure:
             if base <= offset < base + len(data):
                 self.located[offset] = where(offset - base)
 
+        self._delimiters = base + np.union1d(separators, boundaries)
+        self._where = where
+        self._open_cells = (
+            self.separators
+            + len(separators)
+            - (int(seps_before[-1]) if len(boundaries) else self.separators_at_boundary)
+        )
+        self._after_last = (
+            where(int(self._delimiters[-1] - base) + 1)
+            if len(self._delimiters)
+            else self.field_where
+        )
+
         if len(quotes):
             # With an odd number of quotes in the file, the last one opens the unclosed cell.
             self.last_quote = (base + int(quotes[-1]), where(int(quotes[-1]))[1])
@@ -245,6 +279,38 @@ class _Structure:
             self.last_boundary = base + int(boundaries[-1])
             self.separators_at_boundary = int(seps_before[-1])
             self.records += len(boundaries)
+
+    def _bounds(self, block: bytes, base: int) -> None:
+        """Refuse at once (not after reading on) a record with more than IMPORT_MAX_COLUMNS
+        cells or a field longer than IMPORT_MAX_CELL_CHARS, so a 50 MB line costs one block."""
+        open_cells = self._open_cells + 1
+        if self.records > 0 and open_cells > self.max_columns:
+            raise _Refused(self.records + 1, None, bounds.too_many_cells_message(self.max_columns))
+        ends = self._delimiters  # absolute offsets of separators and record ends, sorted
+        starts = np.concatenate(([self.field_start], ends[:-1] + 1))
+        lengths = ends - starts
+        for k in np.flatnonzero(lengths > self.max_chars):
+            start, end = int(starts[k]), int(ends[k])
+            if start >= base:
+                chars = bounds.text_chars(block[start - base : end - base])
+            else:  # begun in an earlier block: its bytes are gone, count them as chars / 4
+                chars = (end - start) // 4
+            if chars > self.max_chars:
+                row, cell = self._where_at(k, start, base)
+                self._refuse_field(row, cell)
+        if len(ends):
+            self.field_start = int(ends[-1]) + 1
+            self.field_where = self._after_last
+        if (base + len(block) - self.field_start) // 4 > self.max_chars:
+            self._refuse_field(*self.field_where)
+
+    def _where_at(self, k: int, start: int, base: int) -> tuple[int, int]:
+        return self.field_where if k == 0 and start < base else self._where(start - base)
+
+    def _refuse_field(self, row: int, cell: int) -> None:
+        raise _Refused(
+            row, column_label(self.header, cell), bounds.cell_too_long_message(self.max_chars)
+        )
 
     def _finish(self, size: int) -> int:
         records = self.records
@@ -283,20 +349,41 @@ def _csv_open(path: Path, log: IssueLog, *, max_rows: int) -> Table | None:
     with open(path, "rb") as handle:
         head = handle.read(BLOCK_BYTES)
     encoding, bad_offset = _choose_encoding(path, head)
-    header_bytes = head[: _header_end(head)].rstrip(b"\r")
+    end = _header_end(head)
+    if end < 0 and len(head) == BLOCK_BYTES:
+        log.add(
+            1,
+            None,
+            gettext("the header row is longer than %(size)s MB; is this really a CSV file?")
+            % {"size": BLOCK_BYTES >> 20},
+        )
+        return None
+    header_bytes = (head if end < 0 else head[:end]).rstrip(b"\r")
     if header_bytes.startswith(UTF8_BOM):
         header_bytes = header_bytes[len(UTF8_BOM) :]
     delimiter = next((d for d in (",", "\t", ";") if d.encode() in header_bytes), ",")
     header_text = header_bytes.decode(encoding.replace("-sig", ""), errors="replace")
-    header = [
-        cell.strip() for cell in next(csv.reader(io.StringIO(header_text), delimiter=delimiter), [])
-    ]
+    max_columns, max_chars = settings.IMPORT_MAX_COLUMNS, settings.IMPORT_MAX_CELL_CHARS
+    if header_bytes.count(delimiter.encode()) >= max_columns:
+        log.add(1, None, bounds.too_many_cells_message(max_columns))
+        return None
+    csv.field_size_limit(max_chars)
+    try:
+        header = [
+            cell.strip()
+            for cell in next(csv.reader(io.StringIO(header_text), delimiter=delimiter), [])
+        ]
+    except csv.Error:
+        log.add(1, None, bounds.cell_too_long_message(max_chars))
+        return None
     if not any(header):
         log.add(1, None, "the header row is empty")
         return None
 
     structure = _Structure(ord(delimiter), header, log, max_rows)
     records = structure.scan(path, [bad_offset] if bad_offset is not None else [])
+    if structure.refused:
+        return None
     if structure.too_many_rows:
         log.add(None, None, f"the file has more than {max_rows:,} rows (IMPORT_MAX_ROWS)")
         return None
@@ -372,6 +459,22 @@ def _cell_text(value: object) -> object:
     return str(value)
 
 
+def _xml_refused() -> tuple[type[Exception], ...]:
+    from defusedxml import DefusedXmlException
+
+    return (DefusedXmlException,)
+
+
+_XML_REFUSED = _xml_refused()
+
+
+def _UNSAFE_XML() -> str:
+    return gettext(
+        "the workbook declares a document type or entities, which spreadsheets never need; "
+        "it is refused as unsafe"
+    )
+
+
 @contextmanager
 def _workbook(path: Path) -> Iterator:
     """The first sheet's workbook, read-only. Opened from a handle, so an upload named .csv
@@ -387,6 +490,11 @@ def _workbook(path: Path) -> Iterator:
 
 
 def _xlsx_open(path: Path, log: IssueLog, *, max_rows: int) -> Table | None:
+    """Bounds first (imports.bounds, before openpyxl reads anything); rows are counted from the
+    sheet itself, since a <dimension> may lie or be missing."""
+    last_rows = bounds.xlsx_check(path, log)
+    if last_rows is None:
+        return None
     try:
         with _workbook(path) as workbook:
             sheet = workbook.worksheets[0]
@@ -394,12 +502,19 @@ def _xlsx_open(path: Path, log: IssueLog, *, max_rows: int) -> Table | None:
             header = [str(_cell_text(v) or "").strip() for v in first or ()]
             while header and not header[-1]:
                 header.pop()
-            rows_total = (sheet.max_row - 1) if sheet.max_row else None
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError) as exc:
+            last_row = last_rows.get(getattr(sheet, "_worksheet_path", ""), 0)
+            rows_total = max(last_row - 1, 0) if last_row else None
+    except _XML_REFUSED:
+        log.add(None, None, _UNSAFE_XML())
+        return None
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError, SyntaxError) as exc:
         log.add(None, None, f"this is not a readable .xlsx workbook ({exc})")
         return None
     if not any(header):
         log.add(1, None, "the header row is empty")
+        return None
+    if len(header) > settings.IMPORT_MAX_COLUMNS:
+        log.add(1, None, bounds.too_many_cells_message(settings.IMPORT_MAX_COLUMNS))
         return None
     if rows_total is not None and rows_total > max_rows:
         log.add(None, None, f"the file has more than {max_rows:,} rows (IMPORT_MAX_ROWS)")
@@ -416,13 +531,19 @@ def _xlsx_chunks(
     max_rows: int,
 ) -> Iterator[pd.DataFrame]:
     wanted = list(columns.items())
+    max_columns = settings.IMPORT_MAX_COLUMNS
     with _workbook(table.path) as workbook:
-        rows = workbook.worksheets[0].iter_rows(min_row=2, values_only=True)
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # read every row the sheet holds, whatever <dimension> says
+        rows = sheet.iter_rows(min_row=2, values_only=True)
         buffer: list[tuple] = []
         first_row = 2
         for number, values in enumerate(rows, start=2):
             if number - 1 > max_rows:
                 log.add(None, None, f"the file has more than {max_rows:,} rows (IMPORT_MAX_ROWS)")
+                return
+            if len(values) > max_columns:
+                log.add(number, None, bounds.too_many_cells_message(max_columns))
                 return
             buffer.append(values)
             if len(buffer) >= chunk_rows:

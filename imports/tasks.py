@@ -6,13 +6,15 @@ import logging
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import OperationalError
 
 from . import services
 
 logger = logging.getLogger(__name__)
 
-SOFT_TIME_LIMIT = 1800  # a million-row XLSX takes minutes; a CSV of that size, well under one
+# A million-row XLSX takes minutes; a CSV of that size, well under one.
+SOFT_TIME_LIMIT = settings.CELERY_TASK_SOFT_TIME_LIMIT
 
 
 @shared_task(
@@ -24,23 +26,20 @@ SOFT_TIME_LIMIT = 1800  # a million-row XLSX takes minutes; a CSV of that size, 
     retry_backoff_max=300,
     max_retries=3,
     soft_time_limit=SOFT_TIME_LIMIT,
-    time_limit=SOFT_TIME_LIMIT + 60,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
 )
 def import_job_process(self, job_id: int) -> str | None:
     """Check and write one uploaded file. Safe to run twice: a finished job is left alone and
     an interrupted one starts over (its writes were a single rolled-back transaction)."""
     try:
         job = services.import_job_run(job_id=job_id)
-    except SoftTimeLimitExceeded:
-        services.import_job_fail(
-            job_id=job_id,
-            message=f"the import took longer than {SOFT_TIME_LIMIT} s; nothing was written",
-        )
+    except (SoftTimeLimitExceeded, MemoryError) as exc:
+        # Past the service (e.g. while it was failing the job): still one job, not the worker.
+        code = "time_limit" if isinstance(exc, SoftTimeLimitExceeded) else "out_of_memory"
+        services.import_job_stop(job_id=job_id, code=code)
         return None
     except OperationalError:
         if self.request.retries >= self.max_retries:
-            services.import_job_fail(
-                job_id=job_id, message="the database was unavailable; nothing was written"
-            )
+            services.import_job_stop(job_id=job_id, code="database_unavailable")
         raise
     return job.status if job else None

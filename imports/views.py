@@ -3,6 +3,8 @@ worker), import it, and watch the progress. Views parse the form and call the im
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -37,6 +39,7 @@ def imports_page(request):
                     platform=data["platform"],
                     mode=data["mode"],
                     dry_run=data["preview_first"],
+                    submit_key=data.get("submit_key"),
                 )
         except ValidationError as error:
             for field, messages in error.message_dict.items():
@@ -56,7 +59,17 @@ def import_job_page(request, job_id: int):
     job = get_object_or_404(
         ImportJob.objects.owned_by(request.user).select_related("platform"), pk=job_id
     )
-    return render_page(request, "imports/job.html", "imports/_job.html", {"job": job})
+    return render_page(
+        request, "imports/job.html", "imports/_job.html", {"job": job, "submit_key": uuid.uuid4()}
+    )
+
+
+def _submit_key(request) -> uuid.UUID | None:
+    """The form's uuid (see ImportJob.submit_key); a missing or malformed one is ignored."""
+    try:
+        return uuid.UUID(request.POST.get("submit_key", ""))
+    except ValueError:
+        return None
 
 
 @login_required
@@ -66,7 +79,7 @@ def import_job_commit(request, job_id: int):
     preview = get_object_or_404(ImportJob.objects.owned_by(request.user), pk=job_id)
     try:
         with transaction.atomic():
-            job = import_job_import_previewed(job=preview)
+            job = import_job_import_previewed(job=preview, submit_key=_submit_key(request))
     except ValidationError as error:
         return render(
             request,

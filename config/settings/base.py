@@ -102,7 +102,13 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while the Celery worker writes; wait instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # Writers queue for the lock (up to the timeout) instead of failing with "database
+            # is locked" when two transactions that began as readers both try to write.
+            "transaction_mode": "IMMEDIATE",
+        }
     )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Give up on an unreachable server after this many seconds rather than the system's minutes,
@@ -288,6 +294,26 @@ IMPORT_QUEUED_LOST_SECONDS = int(os.environ.get("IMPORT_QUEUED_LOST_SECONDS", "9
 IMPORT_QUEUE_ATTEMPTS = int(os.environ.get("IMPORT_QUEUE_ATTEMPTS", "3"))
 # Fault injection for the worker-kill test only: seconds an import sleeps after each chunk.
 IMPORT_TEST_PAUSE_SECONDS = float(os.environ.get("IMPORT_TEST_PAUSE_SECONDS", "0"))
+# Fault injection, tests only: the import raises this (e.g. MemoryError) once it starts checking.
+IMPORT_TEST_RAISE = os.environ.get("IMPORT_TEST_RAISE", "")
+# Bounded parsing (imports/bounds.py): what reading one file may cost. An XLSX unpacking to
+# more than IMPORT_MAX_DECOMPRESSED_MB, or a part of it larger than 16 MB inflating more than
+# IMPORT_MAX_COMPRESSION_RATIO times, is refused before it is parsed.
+IMPORT_MAX_DECOMPRESSED_MB = int(os.environ.get("IMPORT_MAX_DECOMPRESSED_MB", "512"))
+IMPORT_MAX_COMPRESSION_RATIO = int(os.environ.get("IMPORT_MAX_COMPRESSION_RATIO", "200"))
+IMPORT_MAX_SHARED_STRINGS = int(os.environ.get("IMPORT_MAX_SHARED_STRINGS", "2000000"))
+IMPORT_MAX_CELL_CHARS = int(os.environ.get("IMPORT_MAX_CELL_CHARS", "32767"))
+IMPORT_MAX_COLUMNS = int(os.environ.get("IMPORT_MAX_COLUMNS", "500"))
+
+# Workers: a child is replaced once it has used CELERY_WORKER_MAX_MEMORY_PER_CHILD KiB (after
+# its task), and a task is interrupted at its soft limit and killed at its hard one.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = int(
+    os.environ.get("CELERY_WORKER_MAX_MEMORY_PER_CHILD", "1048576")
+)
+CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", "1800"))
+CELERY_TASK_TIME_LIMIT = int(
+    os.environ.get("CELERY_TASK_TIME_LIMIT", str(CELERY_TASK_SOFT_TIME_LIMIT + 60))
+)
 
 # --- Outbound webhooks -----------------------------------------------------------------------
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
