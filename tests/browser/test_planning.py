@@ -156,3 +156,31 @@ def test_import_a_file_with_preview_and_progress(page, tmp_path):
     expect(page.get_by_test_id("job-status")).to_have_text("Succeeded", timeout=10_000)
     expect(page.locator("progress")).to_have_attribute("value", "100")
     screenshot(page, "import-done")
+
+
+def test_planner_chips_show_their_videos_status(page):
+    campaign = Campaign.objects.filter(owner__username="demo").first()
+    page.goto(f"{page.base_url}/campaigns/{campaign.id}/")
+    chips = page.locator(".planner [data-testid=post-chip]")
+    expect(chips.first).to_be_visible()
+    seen = page.evaluate(
+        """() => {
+            const out = {};
+            for (const chip of document.querySelectorAll('.planner [data-testid=post-chip]')) {
+                const status = [...chip.classList].find(c => c.startsWith('status-'));
+                if (!status) continue;
+                const mark = chip.querySelector('.mark');
+                out[status] = [getComputedStyle(chip).borderLeftColor,
+                               getComputedStyle(mark, '::before').content];
+            }
+            return out;
+        }"""
+    )
+    assert len(seen) >= 2, seen  # the demo campaign's videos are in several pipeline stages
+    colours = {colour for colour, _mark in seen.values()}
+    marks = {mark for _colour, mark in seen.values()}
+    # Each status its own colour and its own mark (a cue that does not need colour).
+    assert len(colours) == len(seen) and len(marks) == len(seen), seen
+    assert "rgb(223, 227, 234)" not in colours  # not the plain border (--line) any more
+    expect(chips.first).to_have_attribute("title", re.compile(r" · "))
+    screenshot(page, "planner-chips")
