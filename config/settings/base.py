@@ -256,6 +256,8 @@ SPECTACULAR_SETTINGS = {
         "TacticKindEnum": "campaigns.models.InteractionTactic.Kind",
         "AttributionMethodEnum": "tracking.models.AttributionMethod",
         "FunnelScopeEnum": "tracking.models.FunnelScope",
+        "SalesConnectionKindEnum": "connectors.models.SalesConnection.Kind",
+        "SalesConnectionStatusEnum": "connectors.models.SalesConnection.Status",
     },
 }
 
