@@ -9,7 +9,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api import IdFilter, OwnedViewSetMixin
+from core.api import IdFilter, OwnedModelSerializer, OwnedViewSetMixin
 
 from . import services
 from .models import RefusedEvent, SalesConnection
@@ -23,7 +23,7 @@ def receive_url(request, connection: SalesConnection) -> str | None:
     return request.build_absolute_uri(path) if request is not None else path
 
 
-class SalesConnectionSerializer(serializers.ModelSerializer):
+class SalesConnectionSerializer(OwnedModelSerializer):
     kind = serializers.ChoiceField(choices=SalesConnection.Kind.choices)
     signing_secret = serializers.CharField(
         write_only=True,
