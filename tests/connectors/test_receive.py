@@ -279,3 +279,12 @@ def test_an_unknown_token_is_404(client, course):
         client.post("/hooks/sales/nope", data=b"{}", content_type="application/json").status_code
         == 404
     )
+
+
+def test_a_partial_refund_reduces_the_revenue_the_funnel_counts(client, generic, course):
+    from analytics.funnel import sales_frame
+
+    generic_post(client, generic, {**ORDER, "unit_price": "100.00"})
+    generic_post(client, generic, {**ORDER, "unit_price": "100.00", "refund_amount": "40"})
+    frame = sales_frame([generic.owner_id])
+    assert frame["gross_cents"].tolist() == [6000]
