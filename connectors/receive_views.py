@@ -71,11 +71,7 @@ def sales_receive(request: HttpRequest, token: str) -> JsonResponse:
         # Never the body: it may carry a buyer's details.
         logger.warning("sales connection %s refused a request: %s", connection.pk, error)
         return JsonResponse({"error": str(error)}, status=400)
-    reason = ""
-    if outcome == "refused":
-        refused = connection.refused_events.order_by("-id").first()
-        reason = refused.reason if refused else ""
-    return _answer(outcome, reason)
+    return _answer(outcome, getattr(connection, "last_refusal", ""))
 
 
 def _stripe(connection: SalesConnection, body: bytes, header: str, secret: str) -> str:

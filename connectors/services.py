@@ -244,6 +244,7 @@ def refused_record(
 ) -> RefusedEvent:
     """Keep what was refused, once per (order, reason): a replay or the next poll of the same
     order does not list it again."""
+    connection.last_refusal = reason  # what the receive URL answers with
     existing = RefusedEvent.objects.filter(
         connection=connection, external_id=external_id[:120], reason=reason[:300]
     ).first()
