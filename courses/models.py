@@ -256,6 +256,7 @@ class Sale(models.Model):
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
+        editable=False,  # set by the sale service only, never by a form
         related_name="sales",
     )
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
