@@ -112,7 +112,9 @@ def _stats_by_day(owner, start: date, end: date) -> dict[date, dict]:
 
 def _sales_by_day(owner, start_at: datetime, end_at: datetime) -> dict[date, dict]:
     net = ExpressionWrapper(
-        F("quantity") * F("unit_price") * (Value(1) - Coalesce("platform__commission_rate", 0)),
+        # A refund (partial or whole) takes its amount out of the day the sale was made.
+        (F("quantity") * F("unit_price") - F("refund_amount"))
+        * (Value(1) - Coalesce("platform__commission_rate", 0)),
         output_field=DecimalField(max_digits=16, decimal_places=4),
     )
     rows = (

@@ -101,6 +101,7 @@ def sales_frame(owner_ids: list[int]) -> pd.DataFrame:
             "quantity",
             "unit_price",
             "platform__commission_rate",
+            "refund_amount",
         ),
         [
             "sale_id",
@@ -112,6 +113,7 @@ def sales_frame(owner_ids: list[int]) -> pd.DataFrame:
             "units",
             "unit_price",
             "commission",
+            "refund",
         ],
     )
     sales = sales.astype({"sale_id": np.int64, "owner_id": np.int64, "course_id": np.int64,
@@ -120,7 +122,9 @@ def sales_frame(owner_ids: list[int]) -> pd.DataFrame:
     sales["code"] = sales["code"].map(codes.code_normalize)
     # Money in exact cents: the funnel's gross revenue sums to the raw rows' to the cent.
     cents = (sales["unit_price"].map(lambda price: int(price * 100))).astype(np.int64)
-    sales["gross_cents"] = cents * sales["units"].astype(np.int64)
+    refunds = sales["refund"].map(lambda amount: int((amount or 0) * 100)).astype(np.int64)
+    # Refunds (partial ones too) reduce the revenue the sale brought in.
+    sales["gross_cents"] = cents * sales["units"].astype(np.int64) - refunds
     commission = sales["commission"].map(lambda rate: float(rate or 0)).astype(float)
     sales["net_cents"] = sales["gross_cents"] * (1 - commission)
     return sales

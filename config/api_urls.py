@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from analytics import api as analytics_api
 from campaigns import api as campaigns_api
+from connectors import api as connectors_api
 from core.token_api import ApiTokenView
 from courses import api as courses_api
 from imports import api as imports_api
@@ -44,6 +45,10 @@ router.register(
 router.register(
     "webhook-deliveries", webhooks_api.WebhookDeliveryViewSet, basename="webhookdelivery"
 )
+router.register(
+    "sales-connections", connectors_api.SalesConnectionViewSet, basename="salesconnection"
+)
+router.register("sales-refusals", connectors_api.RefusedEventViewSet, basename="refusedevent")
 
 app_name = "api"
 urlpatterns = [

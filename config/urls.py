@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from analytics import views as analytics_views
+from connectors import receive_views as connectors_receive
 from core import views as core_views
 from tracking import views as tracking_views
 
@@ -18,6 +19,7 @@ urlpatterns = [
     path("videos/", include("videos.urls")),
     path("imports/", include("imports.urls")),
     path("tracking/", include("tracking.urls")),
+    path("settings/connections/", include("connectors.urls")),
     path("settings/", include("analytics.settings_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -26,6 +28,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("r/<str:code>", tracking_views.redirect, name="tracking-redirect"),
+    path("hooks/sales/<str:token>", connectors_receive.sales_receive, name="sales-receive"),
     path("healthz", core_views.healthz, name="healthz"),
 ]
 

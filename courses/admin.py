@@ -170,7 +170,20 @@ class SaleAdmin(OwnedModelAdmin):
     list_select_related = ("course", "tier__course", "platform", "attribution__video")
     date_hierarchy = "sold_at"
     autocomplete_fields = ("source_video",)
-    readonly_fields = ("credited_to",)
+    # What a shop connection sent is the shop's to change: its key, currency and refunds are
+    # shown, not edited (a refund goes through sale_refund).
+    readonly_fields = (
+        "credited_to",
+        "connection",
+        "currency",
+        "original_amount",
+        "original_currency",
+        "exchange_rate",
+        "refunded_at",
+        "refund_amount",
+        "refund_ids",
+        "channel",
+    )
 
     @admin.display(description=_("credited to"), ordering="attribution__method")
     def credited_to(self, obj):

@@ -67,6 +67,9 @@ class Course(TimestampedModel):
     )
     # The seed's courses.csv id, kept so its file can be re-imported and reported on.
     external_id = models.CharField(_("external id"), max_length=64, blank=True)
+    # What revenue is counted in: a sale in another currency is converted at the rate its
+    # shop connection sets, never summed as if the currencies were the same.
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
     # Figures a file imported as they were (e.g. the seed's per-video F, D and sales columns),
     # kept so nothing in an imported file is lost even where CourseReel recomputes its own.
     import_snapshot = models.JSONField(_("imported figures"), default=dict, blank=True)
@@ -246,6 +249,37 @@ class Sale(models.Model):
             "or a landing URL with utm_content. Credits the sale to that video."
         ),
     )
+    # A sale a shop connection sent: keyed by (connection, order_ref), the shop's own id.
+    # A higher app's model by string label only (README "Layout").
+    connection = models.ForeignKey(
+        "connectors.SalesConnection",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,  # set by the sale service only, never by a form
+        related_name="sales",
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    # What the buyer paid in their currency and the rate that turned it into ``currency``.
+    original_amount = models.DecimalField(
+        _("original amount"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    original_currency = models.CharField(_("original currency"), max_length=3, blank=True)
+    exchange_rate = models.DecimalField(
+        _("exchange rate"), max_digits=14, decimal_places=6, null=True, blank=True
+    )
+    refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
+    refund_amount = models.DecimalField(
+        _("refunded amount"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(0)],
+    )
+    # The shop's refund ids already applied, so a refund sent twice counts once.
+    refund_ids = models.JSONField(_("refund ids"), default=list, blank=True)
+    # Where the shop says the buyer came from (Xiaoe-tech's channel_type, channel_bus_id …).
+    channel = models.JSONField(_("channel"), default=dict, blank=True)
 
     objects = OwnedQuerySet.as_manager()
 
@@ -260,6 +294,11 @@ class Sale(models.Model):
                 fields=["course", "order_ref"],
                 condition=~Q(order_ref=""),
                 name="sale_unique_order_ref_per_course",
+            ),
+            models.UniqueConstraint(
+                fields=["connection", "order_ref"],
+                condition=Q(connection__isnull=False) & ~Q(order_ref=""),
+                name="sale_unique_order_ref_per_connection",
             ),
         ]
         indexes = [models.Index(fields=["course", "sold_at"])]

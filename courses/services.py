@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from core.services import instance_create, instance_update
 from .models import Course, PriceTier, Sale
 
 LOOKUP_BATCH = 500
+CENT = Decimal("0.01")
 # What makes two sales without an order reference the same sale.
 NATURAL_KEY = (
     "course_id",
@@ -75,7 +77,7 @@ def sale_payload(sales: Sequence[Sale]) -> dict[str, Any]:
                 "order_ref": sale.order_ref,
             }
             for sale in sales
-        ]
+        ],
     }
 
 
@@ -332,3 +334,120 @@ def sales_upsert(*, owner_id: int, sales: Sequence[Sale]) -> tuple[int, int, int
     if recorded:
         emit(Event.SALE_RECORDED, owner_id=owner_id, payload=sale_payload(recorded))
     return len(to_create), len(to_update), unchanged
+
+
+# --- sales a shop connection sends (connectors/) ---------------------------------------------
+
+# Fields a later event or poll of the same order may change.
+EXTERNAL_UPDATABLE = (
+    "course",
+    "tier",
+    "platform",
+    "quantity",
+    "unit_price",
+    "sold_at",
+    "tracking_code",
+    "currency",
+    "original_amount",
+    "original_currency",
+    "exchange_rate",
+    "channel",
+)
+COURSE_NOT_YOURS = "Choose one of your own courses."
+
+
+def sale_record_external(
+    *, owner, connection_id: int, external_id: str, data: dict[str, Any]
+) -> tuple[Sale, str]:
+    """Record or update the sale a shop connection sent, keyed by (connection, the shop's
+    order id): the same event twice, or an event and a later poll of the same order, is one
+    sale. A sale of the same course with that order reference recorded another way (a file,
+    the API) is the same sale and is taken over by the connection.
+
+    ``data`` holds the sale's fields with related objects (``course``, ``tier``); amounts are
+    already in the course's currency. Returns the sale and "created", "updated" or
+    "unchanged"; ``sale.recorded`` is emitted for the first two.
+    """
+    course = data.get("course")
+    if course is None or course.owner_id != owner.pk:
+        raise ValidationError({"course": COURSE_NOT_YOURS})
+    external_id = str(external_id)[: Sale._meta.get_field("order_ref").max_length]
+    with transaction.atomic():
+        sale = (
+            Sale.objects.select_for_update()
+            .filter(connection_id=connection_id, order_ref=external_id)
+            .first()
+        ) or (
+            Sale.objects.select_for_update()
+            .filter(course=course, order_ref=external_id, connection__isnull=True)
+            .first()
+        )
+        if sale is None:
+            sale = Sale(connection_id=connection_id, order_ref=external_id, **data)
+            sale.full_clean()
+            sale.save()
+            outcome = "created"
+        else:
+            changed = [
+                name
+                for name in EXTERNAL_UPDATABLE
+                if name in data and getattr(sale, name) != data[name]
+            ]
+            if sale.connection_id != connection_id:
+                sale.connection_id = connection_id
+                changed.append("connection")
+            if not changed:
+                return sale, "unchanged"
+            for name in changed:
+                if name != "connection":
+                    setattr(sale, name, data[name])
+            sale.full_clean()
+            sale.save(update_fields=changed)
+            outcome = "updated"
+        emit(Event.SALE_RECORDED, owner_id=owner.pk, payload=sale_payload([sale]))
+    return sale, outcome
+
+
+def sale_gross(sale: Sale) -> Decimal:
+    return (sale.unit_price * sale.quantity).quantize(CENT)
+
+
+def sale_refund(
+    *, sale: Sale, refund_id: str, amount: Decimal, refunded_at, cumulative: bool = False
+) -> bool:
+    """Apply a refund of ``amount`` (in the sale's currency) once per ``refund_id``; with
+    ``cumulative`` the amount is everything refunded so far (a shop that reports totals) and
+    only what is new is applied. A refund never takes more than the sale brought in; partial
+    refunds reduce its revenue. Returns whether anything changed; emits ``sale.refunded``."""
+    with transaction.atomic():
+        sale = Sale.objects.select_for_update().select_related("course").get(pk=sale.pk)
+        gross = sale_gross(sale)
+        amount = Decimal(amount).quantize(CENT)
+        if cumulative:
+            total = min(max(amount, Decimal("0")), gross)
+            if total <= sale.refund_amount:
+                return False
+        else:
+            if refund_id in sale.refund_ids:
+                return False
+            total = min(sale.refund_amount + max(amount, Decimal("0")), gross)
+        sale.refund_amount = total
+        sale.refund_ids = [*sale.refund_ids, refund_id]
+        sale.refunded_at = refunded_at
+        sale.full_clean()
+        sale.save(update_fields=["refund_amount", "refund_ids", "refunded_at"])
+        emit(Event.SALE_REFUNDED, owner_id=sale.course.owner_id, payload=refund_payload(sale))
+    return True
+
+
+def refund_payload(sale: Sale) -> dict[str, Any]:
+    """The ``sale.refunded`` payload: the sale as ``sale.recorded`` lists it, with its refund."""
+    payload = sale_payload([sale])
+    payload["sales"][0].update(
+        {
+            "currency": sale.currency,
+            "refund_amount": str(sale.refund_amount),
+            "refunded_at": sale.refunded_at.isoformat() if sale.refunded_at else None,
+        }
+    )
+    return payload

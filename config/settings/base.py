@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "videos",
     "campaigns",
     "tracking",
+    "connectors",
     "analytics",
     "imports",
     "demo",
@@ -263,6 +264,8 @@ SPECTACULAR_SETTINGS = {
         "TacticKindEnum": "campaigns.models.InteractionTactic.Kind",
         "AttributionMethodEnum": "tracking.models.AttributionMethod",
         "FunnelScopeEnum": "tracking.models.FunnelScope",
+        "SalesConnectionKindEnum": "connectors.models.SalesConnection.Kind",
+        "SalesConnectionStatusEnum": "connectors.models.SalesConnection.Status",
     },
 }
 
@@ -349,3 +352,20 @@ TRACKING_CLICK_FLUSH_SECONDS = float(os.environ.get("TRACKING_CLICK_FLUSH_SECOND
 TRACKING_CLICK_BATCH = int(os.environ.get("TRACKING_CLICK_BATCH", "1000"))
 # Clicks a process keeps while the database is unreachable; more are dropped (and logged).
 TRACKING_CLICK_BUFFER_MAX = int(os.environ.get("TRACKING_CLICK_BUFFER_MAX", "100000"))
+
+# --- Shop connections (connectors/): sales that arrive by themselves ------------------------
+# Signed events one connection's receive URL accepts a minute; more are answered 429. Generous:
+# a launch can bring hundreds of orders a minute.
+SALES_RECEIVE_PER_MINUTE = int(os.environ.get("SALES_RECEIVE_PER_MINUTE", "1200"))
+# Largest body a receive URL reads; a shop's event is a few kilobytes.
+SALES_RECEIVE_MAX_BYTES = int(os.environ.get("SALES_RECEIVE_MAX_BYTES", str(256 * 1024)))
+# How far a signed event's timestamp may be from now (Stripe's default tolerance too).
+SALES_SIGNATURE_TOLERANCE_SECONDS = int(os.environ.get("SALES_SIGNATURE_TOLERANCE_SECONDS", "300"))
+# How often pull connections (Xiaoe-tech) are polled; read when migrating (connectors 0002),
+# then editable in the admin's periodic tasks.
+SALES_POLL_SECONDS = int(os.environ.get("SALES_POLL_SECONDS", "600"))
+# A first poll asks for orders updated this many days back.
+SALES_POLL_LOOKBACK_DAYS = int(os.environ.get("SALES_POLL_LOOKBACK_DAYS", "30"))
+XIAOE_API_BASE = os.environ.get("XIAOE_API_BASE", "https://api.xiaoe-tech.com")
+XIAOE_TIMEOUT_SECONDS = float(os.environ.get("XIAOE_TIMEOUT_SECONDS", "10"))
+XIAOE_PAGE_SIZE = int(os.environ.get("XIAOE_PAGE_SIZE", "100"))

@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from analytics.models import SalesForecast
 from campaigns.models import Campaign, ScheduledPost
+from connectors.models import RefusedEvent, SalesConnection
+from connectors.services import connection_create
 from core.models import ApiToken
 from courses.models import Course, PriceTier, Sale
 from imports.models import ImportJob
@@ -68,6 +70,10 @@ EXTRA_MAKERS: dict[type, Callable[[Any], Any]] = {
     ),
     ImportJob: import_job,
     Platform: new_platform,
+    SalesConnection: lambda owner: connection_create(owner=owner, kind="generic")[0],
+    RefusedEvent: lambda owner: RefusedEvent.objects.create(
+        connection=connection_create(owner=owner, kind="generic")[0], reason="No course"
+    ),
 }
 
 
@@ -278,6 +284,9 @@ CREATE_RECIPES: dict[str, Recipe] = {
         lambda o: {"url": "https://93.184.215.14/hook", "events": ["sale.recorded"]}
     ),
     "/api/v1/recompute-runs/enqueue/": Recipe(lambda o: {}),
+    "/api/v1/sales-connections/": Recipe(
+        lambda o: {"kind": "stripe", "signing_secret": "whsec_test"}
+    ),
     "/api/v1/import-jobs/": Recipe(_upload, multipart=True),
     "/api/v1/auth/token/": Recipe(lambda o: {}, creates=ApiToken),
 }

@@ -32,6 +32,8 @@ EXPECTED_QUERIES = {
     "/api/v1/platforms/": TOKEN + COUNT + PAGE,
     "/api/v1/price-tiers/": TOKEN + COUNT + PAGE,
     "/api/v1/recompute-runs/": TOKEN + COUNT + PAGE,
+    "/api/v1/sales-connections/": TOKEN + COUNT + PAGE,
+    "/api/v1/sales-refusals/": TOKEN + COUNT + PAGE,
     "/api/v1/sales/": TOKEN + COUNT + PAGE,  # attribution and its link joined
     "/api/v1/scheduled-posts/": TOKEN + COUNT + PAGE,  # campaign joined (for the phase)
     "/api/v1/tracking-links/": TOKEN + COUNT + PAGE,  # clicks counted, post and video joined

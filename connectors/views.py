@@ -1,0 +1,170 @@
+"""/settings/connections/: one card per shop connection. Thin: services decide."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from courses.models import Course
+
+from . import services
+from .api import receive_url
+from .models import RefusedEvent, SalesConnection
+from .tasks import sales_connection_poll
+
+PAGE = "connectors/connections.html"
+REFUSED_SHOWN = 10
+
+
+def _cards(request: HttpRequest) -> list[dict]:
+    connections = SalesConnection.objects.owned_by(request.user).prefetch_related(
+        Prefetch("refused_events", queryset=RefusedEvent.objects.order_by("-received_at", "-id"))
+    )
+    return [
+        {
+            "connection": connection,
+            "receive_url": receive_url(request, connection),
+            "refused": list(connection.refused_events.all())[:REFUSED_SHOWN],
+            "rates": sorted(connection.currency_rates.items()),
+            "unmatched": sorted(connection.unmatched_goods.items()),
+            "mapped": [
+                (goods, target.get("course"), target.get("tier"))
+                for goods, target in sorted(connection.goods_mapping.items())
+            ],
+        }
+        for connection in connections
+    ]
+
+
+def _context(request: HttpRequest, **extra) -> dict:
+    return {
+        "cards": _cards(request),
+        "kinds": SalesConnection.Kind.choices,
+        "courses": Course.objects.owned_by(request.user).prefetch_related("tiers"),
+        **extra,
+    }
+
+
+def _own(request: HttpRequest, pk: int) -> SalesConnection:
+    return get_object_or_404(SalesConnection.objects.owned_by(request.user), pk=pk)
+
+
+def _error_text(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        return " ".join(f"{' '.join(v)}" for v in error.message_dict.values())
+    return " ".join(error.messages)
+
+
+@login_required
+@require_GET
+def connections_page(request: HttpRequest) -> HttpResponse:
+    return render(request, PAGE, _context(request))
+
+
+@login_required
+@require_POST
+def connection_add_page(request: HttpRequest) -> HttpResponse:
+    fields = ("signing_secret", "restricted_key", "app_id", "client_id", "client_secret")
+    try:
+        connection, shown = services.connection_create(
+            owner=request.user,
+            kind=request.POST.get("kind", ""),
+            name=request.POST.get("name", ""),
+            secrets={name: request.POST.get(name, "") for name in fields},
+        )
+    except ValidationError as error:
+        messages.error(request, _("The connection was not added: %s") % _error_text(error))
+        return redirect("connections:index")
+    messages.success(request, _("Connection added."))
+    if shown:
+        return render(request, PAGE, _context(request, new_secret=shown, new_for=connection.pk))
+    return redirect("connections:index")
+
+
+@login_required
+@require_POST
+def connection_rotate_page(request: HttpRequest, pk: int) -> HttpResponse:
+    connection = _own(request, pk)
+    fields = ("signing_secret", "restricted_key", "app_id", "client_id", "client_secret")
+    try:
+        shown = services.connection_rotate_secret(
+            connection=connection,
+            secrets={name: request.POST.get(name) for name in fields if request.POST.get(name)},
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+        return redirect("connections:index")
+    messages.success(request, _("Secret replaced; the old one no longer works."))
+    if shown:
+        return render(request, PAGE, _context(request, new_secret=shown, new_for=connection.pk))
+    return redirect("connections:index")
+
+
+@login_required
+@require_POST
+def connection_poll_page(request: HttpRequest, pk: int) -> HttpResponse:
+    connection = _own(request, pk)
+    if connection.kind != SalesConnection.Kind.XIAOE:
+        messages.error(request, _("Only Xiaoe-tech connections are polled; the others push."))
+    else:
+        sales_connection_poll.delay_on_commit(connection.pk)
+        messages.success(request, _("Polling now; new orders appear in a minute."))
+    return redirect("connections:index")
+
+
+@login_required
+@require_POST
+def connection_rates_page(request: HttpRequest, pk: int) -> HttpResponse:
+    connection = _own(request, pk)
+    rates = dict(connection.currency_rates)
+    for code, value in zip(
+        request.POST.getlist("currency"), request.POST.getlist("rate"), strict=False
+    ):
+        if code.strip():
+            rates[code.strip().upper()] = value.strip()
+    try:
+        services.connection_rates_update(connection=connection, rates=rates)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("Currency rates saved."))
+    return redirect("connections:index")
+
+
+@login_required
+@require_POST
+def connection_mapping_page(request: HttpRequest, pk: int) -> HttpResponse:
+    connection = _own(request, pk)
+    mapping = dict(connection.goods_mapping)
+    for goods, target in zip(
+        request.POST.getlist("goods"), request.POST.getlist("target"), strict=False
+    ):
+        if not goods:
+            continue
+        if not target:
+            mapping.pop(goods, None)
+            continue
+        course, _sep, tier = target.partition(":")
+        mapping[goods] = {"course": int(course), "tier": int(tier) if tier else None}
+    try:
+        services.connection_mapping_update(connection=connection, mapping=mapping)
+    except (ValidationError, ValueError) as error:
+        text = _error_text(error) if isinstance(error, ValidationError) else str(error)
+        messages.error(request, text)
+    else:
+        messages.success(request, _("Goods mapping saved; the next poll reads the orders again."))
+    return redirect("connections:index")
+
+
+@login_required
+@require_POST
+def connection_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
+    services.connection_delete(connection=_own(request, pk))
+    messages.success(request, _("Connection removed; its sales stay."))
+    return redirect("connections:index")
