@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from campaigns.models import Campaign
+from connectors import services as connector_services
 from courses.models import Course
 from imports.models import ImportJob
 from videos.models import Video
@@ -19,6 +20,17 @@ from .conftest import new_page, screenshot, session_login
 
 VIEWPORTS = {"phone": (390, 844), "laptop": (1366, 900)}
 LANGUAGES = {"en": "en-US", "zh": "zh-CN"}
+
+
+def _connections(user) -> None:
+    """Cards with something on them: a custom shop with a refused event, and a Stripe one."""
+    shop, _secret = connector_services.connection_create(owner=user, kind="generic", name="店铺")
+    connector_services.refused_record(
+        connection=shop, reason="No course with the slug “python-101”.", external_id="A-1"
+    )
+    connector_services.connection_create(
+        owner=user, kind="stripe", secrets={"signing_secret": "whsec_walk"}
+    )
 
 
 def _pages(user) -> dict[str, str]:
@@ -35,6 +47,7 @@ def _pages(user) -> dict[str, str]:
         "video": f"/videos/{video.pk}/",
         "imports": "/imports/",
         "settings": "/settings/",
+        "connections": "/settings/connections/",
     }
     job = ImportJob.objects.filter(owner=user).order_by("pk").first()
     if job:
@@ -49,6 +62,7 @@ def test_every_page_fits_is_quiet_and_passes_axe(
 ):
     width, height = VIEWPORTS[viewport]
     user = get_user_model().objects.get(username="demo")
+    _connections(user)
     page = new_page(browser, live_server, width=width, height=height, locale=LANGUAGES[language])
     session_login(page, user)
     errors: list[str] = []
