@@ -30,6 +30,8 @@ class CampaignForm(forms.ModelForm):
             "launch_date": forms.DateInput(attrs={"type": "date"}),
             "platforms": forms.CheckboxSelectMultiple,
         }
+        # The model's relations carry no verbose name (that would be a migration).
+        labels = {"course": _("Course"), "platforms": _("Platforms")}
 
     def __init__(self, *args, owner, **kwargs):
         super().__init__(*args, **kwargs)

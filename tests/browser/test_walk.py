@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 
+import polib
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from campaigns.models import Campaign
@@ -17,6 +19,44 @@ from videos.models import Video
 
 from .axe import axe_serious_violations
 from .conftest import new_page, screenshot, session_login
+
+# Texts a Chinese page may show in English: names, formats, codes.
+ENGLISH_ALLOWED = {"CourseReel", "API", "English", "YouTube Shorts", "Stripe", "CSV", "XLSX"}
+
+
+def _english_ui_texts() -> set[str]:
+    """The catalogue's English interface texts that have a Chinese translation: shown as they
+    are on a Chinese page, one of them was not translated (or not marked)."""
+    catalog = polib.pofile(str(settings.LOCALE_PATHS[0] / "zh_Hans" / "LC_MESSAGES" / "django.po"))
+    return {
+        e.msgid
+        for e in catalog
+        if e.translated()
+        and not e.msgid_plural
+        and "%" not in e.msgid
+        and "{" not in e.msgid
+        and e.msgstr != e.msgid
+        and 3 <= len(e.msgid) <= 60
+        and e.msgid not in ENGLISH_ALLOWED
+    }
+
+
+# Each element's own text (its text nodes, not its children's), and each control's label text.
+OWN_TEXTS = r"""() => {
+    const out = new Set();
+    for (const el of document.querySelectorAll('body *')) {
+        if (el.closest('script, style, code, pre, .code, [data-user-content]')) continue;
+        let own = '';
+        for (const node of el.childNodes) if (node.nodeType === 3) own += node.textContent;
+        own = own.replace(/\s+/g, ' ').trim().replace(/[:：]$/, '');
+        if (own) out.add(own);
+        for (const attr of ['placeholder', 'aria-label', 'title']) {
+            const value = el.getAttribute(attr);
+            if (value) out.add(value.trim());
+        }
+    }
+    return [...out];
+}"""
 
 VIEWPORTS = {"phone": (390, 844), "laptop": (1366, 900)}
 LANGUAGES = {"en": "en-US", "zh": "zh-CN"}
@@ -69,6 +109,7 @@ def test_every_page_fits_is_quiet_and_passes_axe(
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     problems: dict[str, list] = {}
+    english = _english_ui_texts()
     try:
         for name, path in _pages(user).items():
             errors.clear()
@@ -87,6 +128,11 @@ def test_every_page_fits_is_quiet_and_passes_axe(
                 found.append(f"{wide}px wide: {culprits}")
             if errors:
                 found.append(f"console: {errors[:3]}")
+            shown_english = sorted(set(page.evaluate(OWN_TEXTS)) & english)
+            if language == "zh" and shown_english:
+                found.append(f"English on a Chinese page: {shown_english[:10]}")
+            if language == "en" and not shown_english:
+                found.append("the untranslated-text check sees no interface text")
             violations = axe_serious_violations(page)
             if violations:
                 found.append(f"axe: {violations}")
