@@ -70,9 +70,12 @@ def recompute_run_start(
             return None
         running = dead
     running.update(status=RecomputeRun.Status.FAILED, finished_at=now, error="worker lost")
-    if not lock_held and RecomputeRun.objects.filter(
-        owner_id=owner_id, status=RecomputeRun.Status.SUCCEEDED, finished_at__gte=now
-    ).exists():
+    if (
+        not lock_held
+        and RecomputeRun.objects.filter(
+            owner_id=owner_id, status=RecomputeRun.Status.SUCCEEDED, finished_at__gte=now
+        ).exists()
+    ):
         # Another run recorded itself just after we looked, and that write made ours wait (a
         # SQLite writer queues for the lock) until it finished: it ran while we were deciding,
         # as if we had seen it running, so this trigger's work is done.
