@@ -72,7 +72,9 @@ class PlannerCell:
 
     @property
     def is_gap(self) -> bool:
-        return not self.posts
+        """Nothing planned: no post, and no suggestion waiting to be accepted or discarded (a
+        suggestion takes the "+" box's place and leaves the gap count)."""
+        return not self.posts and not self.suggestions
 
 
 @dataclass

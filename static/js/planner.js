@@ -5,6 +5,18 @@
 
   function dialog() { return document.getElementById("post-dialog"); }
 
+  // Open on today: scroll the calendar so today's column sits just after the platform column
+  // (the whole campaign stays reachable by scrolling back).
+  function scrollToToday() {
+    var wrap = document.querySelector(".planner-wrap");
+    var today = wrap && wrap.querySelector("th[data-today]");
+    var head = wrap && wrap.querySelector("th.rowhead, td.rowhead");
+    if (!today || wrap.scrollWidth <= wrap.clientWidth) return;
+    wrap.scrollLeft = Math.max(0, today.offsetLeft - (head ? head.offsetWidth : 0) - 124);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", scrollToToday);
+  else scrollToToday();
+
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target.id === "dialog-body" && !dialog().open) dialog().showModal();
   });

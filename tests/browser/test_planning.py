@@ -184,3 +184,15 @@ def test_planner_chips_show_their_videos_status(page):
     assert "rgb(223, 227, 234)" not in colours  # not the plain border (--line) any more
     expect(chips.first).to_have_attribute("title", re.compile(r" · "))
     screenshot(page, "planner-chips")
+
+
+def test_planner_opens_on_today(page):
+    campaign = Campaign.objects.filter(owner__username="demo").first()
+    page.set_viewport_size({"width": 800, "height": 900})
+    page.goto(f"{page.base_url}/campaigns/{campaign.id}/")
+    today = page.locator(".planner th[data-today]")
+    expect(today).to_be_visible()
+    assert page.evaluate("document.querySelector('.planner-wrap').scrollLeft") > 0
+    box, wrap = today.bounding_box(), page.locator(".planner-wrap").bounding_box()
+    # Today's column is inside the scroller's view, right of the sticky platform column.
+    assert wrap["x"] + 130 <= box["x"] and box["x"] + box["width"] <= wrap["x"] + wrap["width"]

@@ -153,12 +153,18 @@ def test_move_keeps_time_and_a_refused_move_answers_422(creator_client, campaign
 
 
 def test_suggest_then_accept(creator_client, campaign):
+    before = creator_client.get(f"/campaigns/{campaign.id}/")
+    gaps_before = before.context["planner"].gaps
+    slots_before = before.content.decode().count('data-testid="gap-slot"')
     response = creator_client.post(f"/campaigns/{campaign.id}/suggest/", {"per_day": 1})
     assert response.status_code == 204
     suggested = ScheduledPost.objects.filter(is_suggestion=True).count()
     assert suggested > 0
     page = creator_client.get(f"/campaigns/{campaign.id}/")
     assert page.context["planner"].suggestions == suggested
+    # Each suggestion takes a "+" box's place and leaves the gap count.
+    assert page.context["planner"].gaps == gaps_before - suggested
+    assert page.content.decode().count('data-testid="gap-slot"') == slots_before - suggested
     creator_client.post(f"/campaigns/{campaign.id}/suggestions/accept/")
     assert ScheduledPost.objects.filter(is_suggestion=False).count() == suggested
 
