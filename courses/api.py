@@ -270,9 +270,7 @@ class CourseWritesMixin:
 
     def perform_update(self, serializer) -> None:
         if isinstance(serializer.instance, Course):
-            row = services.course_update(
-                course=serializer.instance, data=serializer.validated_data
-            )
+            row = services.course_update(course=serializer.instance, data=serializer.validated_data)
         else:
             row = services.course_row_update(
                 row=serializer.instance, data=serializer.validated_data
