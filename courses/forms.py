@@ -33,7 +33,7 @@ class CourseForm(forms.Form):
         label=_("Audience tags"),
         required=False,
         help_text=_("Who the course is for, separated by commas, e.g. developers, students."),
-        widget=forms.TextInput(attrs={"data-tag-input": ""}),
+        widget=forms.TextInput(attrs={"data-tag-input": "", "data-remove-label": _("Remove")}),
     )
     sales_page_url = forms.URLField(
         label=_("Sales page URL"), required=False, assume_scheme="https"
@@ -71,6 +71,7 @@ class DiscountForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Only this course's tiers are offered.
         self.fields["tier"].queryset = course.tiers.order_by("list_price")
+        self.fields["tier"].label_from_instance = lambda tier: f"{tier.name} (¥{tier.list_price})"
 
 
 class CompetitorPriceForm(forms.Form):

@@ -12,7 +12,6 @@
     box.className = "tag-input";
     var list = document.createElement("ul");
     list.className = "chips";
-    list.setAttribute("aria-label", input.labels && input.labels[0] ? input.labels[0].textContent : "tags");
     input.parentNode.insertBefore(box, input);
     box.appendChild(list);
     box.appendChild(input);
