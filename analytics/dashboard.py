@@ -14,11 +14,13 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from campaigns.models import Campaign
 from courses import pricing
 from courses.models import Discount, PriceTier, Sale
 from videos.models import VideoDailyStat
+from videos.selectors import videos_without_course_count
 
 from . import formulas
 from .engine import creator_weights
@@ -269,6 +271,21 @@ def _alerts(owner, *, now, today, last_stats_day, last_run) -> list[Alert]:
         )
 
     alerts.extend(_campaign_gap_alerts(owner, today=today))
+
+    # A video without a course has a tracking link to nowhere and no sales to credit.
+    without_course = videos_without_course_count(owner=owner)
+    if without_course:
+        alerts.append(
+            Alert(
+                ngettext(
+                    "%(count)s video has no course yet: choose the course it sells.",
+                    "%(count)s videos have no course yet: choose the courses they sell.",
+                    without_course,
+                )
+                % {"count": without_course},
+                "/videos/?course=none",
+            )
+        )
 
     median, weak = underperforming_videos(owner=owner)
     for metric in weak[:3]:

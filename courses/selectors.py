@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -76,6 +77,41 @@ def _percent(value: Decimal, low: Decimal, high: Decimal) -> float:
     return float((value - low) / (high - low) * 100)
 
 
+@dataclass(frozen=True)
+class Timeline:
+    bars: list[TimelineBar]
+    start: date
+    end: date
+    now: float  # percent of the timeline
+
+
+def discount_timeline(*, discounts: Sequence[Discount], now: datetime) -> Timeline:
+    """Discounts as bars from 30 days ago to 60 days ahead (the course page and the workspace)."""
+    today = timezone.localdate(now)
+    start = today - timedelta(days=TIMELINE_BEFORE_DAYS)
+    end = today + timedelta(days=TIMELINE_AFTER_DAYS)
+    span = (end - start).days / 100  # days per percent of the timeline
+    start_at = timezone.make_aware(datetime.combine(start, datetime.min.time()))
+    end_at = timezone.make_aware(datetime.combine(end, datetime.min.time()))
+    bars = []
+    for discount in discounts:
+        if discount.ends_at <= start_at or discount.starts_at >= end_at:
+            continue
+        left = max((discount.starts_at - start_at).total_seconds(), 0) / 86400 / span
+        right = min((discount.ends_at - start_at).total_seconds() / 86400 / span, 100)
+        bars.append(
+            TimelineBar(
+                discount=discount,
+                left=left,
+                width=max(right - left, 0.8),
+                active=discount.starts_at <= now < discount.ends_at,
+            )
+        )
+    return Timeline(
+        bars=bars, start=start, end=end, now=(now - start_at).total_seconds() / 86400 / span
+    )
+
+
 def course_page(*, owner, course_id: int, now: datetime, history_days: int = 90) -> CoursePage:
     """Everything the course page shows except the stored analytics results: five queries."""
     course = course_get(owner=owner, course_id=course_id)
@@ -105,25 +141,7 @@ def course_page(*, owner, course_id: int, now: datetime, history_days: int = 90)
             )
         )
     today = timezone.localdate(now)
-    start = today - timedelta(days=TIMELINE_BEFORE_DAYS)
-    end = today + timedelta(days=TIMELINE_AFTER_DAYS)
-    span = (end - start).days / 100  # days per percent of the timeline
-    start_at = timezone.make_aware(datetime.combine(start, datetime.min.time()))
-    end_at = timezone.make_aware(datetime.combine(end, datetime.min.time()))
-    bars = []
-    for discount in discounts:
-        if discount.ends_at <= start_at or discount.starts_at >= end_at:
-            continue
-        left = max((discount.starts_at - start_at).total_seconds(), 0) / 86400 / span
-        right = min((discount.ends_at - start_at).total_seconds() / 86400 / span, 100)
-        bars.append(
-            TimelineBar(
-                discount=discount,
-                left=left,
-                width=max(right - left, 0.8),
-                active=discount.starts_at <= now < discount.ends_at,
-            )
-        )
+    timeline = discount_timeline(discounts=discounts, now=now)
     history_start = today - timedelta(days=history_days)
     daily = dict(
         Sale.objects.filter(
@@ -150,10 +168,10 @@ def course_page(*, owner, course_id: int, now: datetime, history_days: int = 90)
             else None
         ),
         competitors=competitors,
-        timeline=bars,
-        timeline_start=start,
-        timeline_end=end,
-        timeline_now=(now - start_at).total_seconds() / 86400 / span,
+        timeline=timeline.bars,
+        timeline_start=timeline.start,
+        timeline_end=timeline.end,
+        timeline_now=timeline.now,
         daily_sales=[
             (history_start + timedelta(days=i), daily.get(history_start + timedelta(days=i), 0))
             for i in range(history_days)

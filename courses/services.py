@@ -9,12 +9,16 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from pypinyin import lazy_pinyin
 
 from core.errors import RowsInvalid, merge_row_errors, row_error
 from core.events import Event, emit
 from core.services import instance_create, instance_update
 
-from .models import Course, PriceTier, Sale
+from .models import CompetitorPrice, Course, Discount, PriceTier, Sale
 
 LOOKUP_BATCH = 500
 CENT = Decimal("0.01")
@@ -451,3 +455,123 @@ def refund_payload(sale: Sale) -> dict[str, Any]:
         }
     )
     return payload
+
+
+# --- The course workspace (the app's own pages): one function per write, rules here. ---
+
+SLUG_MAX = Course._meta.get_field("slug").max_length
+SLUG_TAKEN = gettext_lazy("You already have a course with this slug.")
+SLUG_NOT_ASCII = gettext_lazy("Use only letters a–z, digits and hyphens in a new slug.")
+TIER_OF_ANOTHER_COURSE = gettext_lazy("Choose one of this course's tiers.")
+
+
+def course_slug_suggest(*, owner, title: str, exclude_id: int | None = None) -> str:
+    """An ASCII slug for ``title`` (Chinese transliterated to pinyin), unique for the creator."""
+    base = slugify(" ".join(lazy_pinyin(title)))[: SLUG_MAX - 4].strip("-") or "course"
+    taken = set(
+        Course.objects.filter(owner=owner, slug__startswith=base)
+        .exclude(pk=exclude_id)
+        .values_list("slug", flat=True)
+    )
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def course_save(
+    *,
+    owner,
+    course: Course | None = None,
+    title: str,
+    slug: str,
+    topic: str = "",
+    level: str,
+    audience_tags: Sequence[str] = (),
+    sales_page_url: str = "",
+) -> Course:
+    """Create or change a course from the app. A new or changed slug must be ASCII (so links
+    are plain); an existing slug the creator leaves alone stays as it is."""
+    slug = slug.strip()
+    if not slug:
+        slug = course.slug if course else course_slug_suggest(owner=owner, title=title)
+    changed_slug = course is None or slug != course.slug
+    if changed_slug and (not slug.isascii() or slug != slug.lower()):
+        raise ValidationError({"slug": SLUG_NOT_ASCII})
+    clash = Course.objects.filter(owner=owner, slug=slug)
+    if course is not None:
+        clash = clash.exclude(pk=course.pk)
+    if clash.exists():
+        raise ValidationError({"slug": SLUG_TAKEN})
+    tags = list(dict.fromkeys(t.strip() for t in audience_tags if t.strip()))
+    data = {
+        "title": title,
+        "slug": slug,
+        "topic": topic,
+        "level": level,
+        "audience_tags": tags,
+        "sales_page_url": sales_page_url,
+    }
+    if course is None:
+        return course_create(owner=owner, data=data)
+    return course_update(course=course, data=data)
+
+
+def course_tier_save(
+    *, course: Course, tier: PriceTier | None = None, name: str, level: str, list_price
+) -> PriceTier:
+    """Add a tier to the creator's course or change one of its tiers."""
+    if tier is not None and tier.course_id != course.pk:
+        raise ValidationError({"name": TIER_OF_ANOTHER_COURSE})
+    clash = PriceTier.objects.filter(course=course, name=name)
+    if tier is not None:
+        clash = clash.exclude(pk=tier.pk)
+    if clash.exists():
+        raise ValidationError({"name": _("This course already has a tier with this name.")})
+    data = {"name": name, "level": level, "list_price": list_price}
+    if tier is None:
+        return course_row_create(model=PriceTier, data={"course": course, **data})
+    return course_row_update(row=tier, data=data)
+
+
+def course_discount_add(
+    *,
+    course: Course,
+    name: str,
+    kind: str,
+    value,
+    starts_at,
+    ends_at,
+    tier: PriceTier | None = None,
+    code: str = "",
+    max_redemptions: int | None = None,
+):
+    """A discount on the course, on one of its own tiers or (no tier) on all of them."""
+    if tier is not None and tier.course_id != course.pk:
+        raise ValidationError({"tier": TIER_OF_ANOTHER_COURSE})
+    data = {
+        "course": course,
+        "tier": tier,
+        "name": name,
+        "kind": kind,
+        "value": value,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "code": code,
+        "max_redemptions": max_redemptions,
+    }
+    return course_row_create(model=Discount, data=data)
+
+
+def course_competitor_price_add(
+    *, course: Course, competitor: str, price, url: str = "", observed_on=None
+):
+    data = {
+        "course": course,
+        "competitor": competitor,
+        "price": price,
+        "url": url,
+        "observed_on": observed_on,
+    }
+    return course_row_create(model=CompetitorPrice, data=data)

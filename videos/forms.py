@@ -13,11 +13,19 @@ from .services import EDITABLE_FIELDS
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
+NO_COURSE = "none"
+
+
 class BoardFilterForm(forms.Form):
     """Filters read from the URL; an unknown value is dropped, never an error page."""
 
     platform = forms.ChoiceField(label=_("Platform"), required=False)
-    course = forms.TypedChoiceField(label=_("Course"), required=False, coerce=int, empty_value=None)
+    course = forms.TypedChoiceField(
+        label=_("Course"),
+        required=False,
+        coerce=lambda v: v if v == NO_COURSE else int(v),
+        empty_value=None,
+    )
     q = forms.CharField(
         label=_("Search"),
         required=False,
@@ -27,16 +35,19 @@ class BoardFilterForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, platforms: Sequence[Platform], courses: Sequence, **kwargs) -> None:
+    def __init__(
+        self, *args, platforms: Sequence[Platform], courses: Sequence, no_course: int = 0, **kwargs
+    ) -> None:
         # Its own ids: the new-video form on the same page also has platform and course.
         kwargs.setdefault("auto_id", "filter_%s")
         super().__init__(*args, **kwargs)
         self.fields["platform"].choices = [("", _("All platforms"))] + [
             (p.slug, p.label) for p in platforms
         ]
-        self.fields["course"].choices = [("", _("All courses"))] + [
-            (c.pk, c.title) for c in courses
-        ]
+        self.fields["course"].choices = [
+            ("", _("All courses")),
+            (NO_COURSE, _("No course yet (%(count)s)") % {"count": no_course}),
+        ] + [(c.pk, c.title) for c in courses]
 
     def filters(self) -> dict:
         """The valid filters only (an invalid field is ignored rather than failing the page)."""
@@ -44,7 +55,8 @@ class BoardFilterForm(forms.Form):
         cleaned = getattr(self, "cleaned_data", {})
         return {
             "platform_slug": cleaned.get("platform") or None,
-            "course_id": cleaned.get("course") or None,
+            "course_id": course if (course := cleaned.get("course")) != NO_COURSE else None,
+            "without_course": cleaned.get("course") == NO_COURSE,
             "search": cleaned.get("q") or "",
         }
 

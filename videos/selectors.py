@@ -66,6 +66,7 @@ def video_list(
     owner,
     platform_slug: str | None = None,
     course_id: int | None = None,
+    without_course: bool = False,
     search: str = "",
 ) -> QuerySet[Video]:
     """The creator's videos with platform and course joined in (one query)."""
@@ -74,6 +75,8 @@ def video_list(
         videos = videos.filter(platform__slug=platform_slug)
     if course_id:
         videos = videos.filter(course_id=course_id)
+    if without_course:
+        videos = videos.filter(course__isnull=True)
     search = search.strip()
     if search:
         videos = videos.filter(
@@ -83,6 +86,11 @@ def video_list(
             | Q(hashtags__icontains=search)
         )
     return videos.order_by("-updated_at", "-id")
+
+
+def videos_without_course_count(*, owner) -> int:
+    """How many of the creator's videos sell no course yet (the board filter, the dashboard)."""
+    return Video.objects.owned_by(owner).filter(course__isnull=True).count()
 
 
 def _column_sort_key(video: Video) -> tuple:

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import RowsInvalid, merge_row_errors, row_error
 from core.events import Event, emit
@@ -252,6 +253,7 @@ def videos_create_imported(*, owner_id: int, videos: list[Video]) -> list[Video]
         )
     return created
 
+
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
@@ -310,3 +312,23 @@ def _counts(row: dict[str, Any]) -> list[int]:
     if row.get("interactions") is None:
         values["interactions"] = sum(values[name] for name in INTERACTION_PARTS)
     return [values[name] for name in COUNT_FIELDS]
+
+
+COURSE_NOT_YOURS = gettext_lazy("Choose one of your own courses.")
+VIDEO_NOT_YOURS = gettext_lazy("Choose your own videos.")
+
+
+@transaction.atomic
+def videos_course_assign(*, owner, videos: Sequence[Video], course) -> int:
+    """Set the course the videos sell (None clears it); the course must be the creator's and
+    so must every video. Each change goes through ``video_update`` (figures catch up)."""
+    if course is not None and course.owner_id != owner.pk:
+        raise ValidationError({"course": COURSE_NOT_YOURS})
+    changed = 0
+    for video in videos:
+        if video.owner_id != owner.pk:
+            raise ValidationError({"videos": VIDEO_NOT_YOURS})
+        if video.course_id != (course.pk if course else None):
+            video_update(video=video, data={"course": course})
+            changed += 1
+    return changed

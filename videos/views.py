@@ -16,11 +16,13 @@ from django.utils.cache import patch_vary_headers
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.htmx import add_trigger, refuse, render_page, trigger
 from core.panels import panels_context
-from courses.selectors import course_list
+from courses.models import Course
+from courses.selectors import course_get, course_list
 
 from .forms import BoardFilterForm, VideoCreateForm, VideoForm
 from .models import Video
@@ -32,8 +34,9 @@ from .selectors import (
     video_daily_series,
     video_get,
     video_list,
+    videos_without_course_count,
 )
-from .services import video_create, video_move, video_update
+from .services import video_create, video_move, video_update, videos_course_assign
 
 BOARD = "videos/board.html"
 BOARD_PARTIAL = "videos/_board.html"
@@ -52,7 +55,10 @@ def _filter_choices(owner) -> tuple[list, list]:
 
 def _board_context(request: HttpRequest, *, create_form: VideoCreateForm | None = None) -> dict:
     platforms, courses = _filter_choices(request.user)
-    filter_form = BoardFilterForm(request.GET, platforms=platforms, courses=courses)
+    no_course = videos_without_course_count(owner=request.user)
+    filter_form = BoardFilterForm(
+        request.GET, platforms=platforms, courses=courses, no_course=no_course
+    )
     filters = filter_form.filters()
     columns = board_columns(
         video_list(owner=request.user, **filters), expand=request.GET.get("expand")
@@ -62,6 +68,8 @@ def _board_context(request: HttpRequest, *, create_form: VideoCreateForm | None 
         "total": sum(column.count for column in columns),
         "filter_form": filter_form,
         "filtered": any(filters.values()),
+        "courses": courses,
+        "no_course": no_course,
         "create_form": create_form
         or VideoCreateForm(owner=request.user, platforms=platforms, courses=courses),
     }
@@ -193,6 +201,10 @@ def _detail_context(video: Video, form: VideoForm, *, owner) -> dict:
         "form": form,
         "series": series,
         "chart_days": CHART_DAYS,
+        "courses": course_list(owner=owner)
+        .prefetch_related(None)
+        .only("id", "title")
+        .order_by("title"),
         "chart_json": json.dumps(_chart_spec(series), ensure_ascii=False)
         if not series.is_empty
         else "",
@@ -236,3 +248,55 @@ def video_detail_page(request: HttpRequest, video_id: int) -> HttpResponse:
         response = render(request, FORM_PARTIAL, {"form": form, "video": video})
         return add_trigger(response, message=_("Please correct the marked fields."), level="error")
     return render(request, DETAIL, _detail_context(video, form, owner=request.user))
+
+
+def _chosen_course(request: HttpRequest):
+    """The course named in the form (another creator's id is a 404), or None to clear."""
+    course_id = request.POST.get("course", "")
+    if not course_id:
+        return None
+    if not course_id.isdigit():
+        raise Http404
+    try:
+        return course_get(owner=request.user, course_id=int(course_id))
+    except Course.DoesNotExist as missing:
+        raise Http404 from missing
+
+
+@login_required
+@require_POST
+def video_course_page(request: HttpRequest, video_id: int) -> HttpResponse:
+    """Choose the course a video sells, from the video page."""
+    video = get_object_or_404(Video.objects.owned_by(request.user), pk=video_id)
+    course = _chosen_course(request)
+    videos_course_assign(owner=request.user, videos=[video], course=course)
+    if course:
+        messages.success(request, _("This video now sells “%(course)s”.") % {"course": course})
+    else:
+        messages.success(request, _("This video sells no course now."))
+    return redirect(reverse("videos:detail", args=[video.pk]) + "#tracking")
+
+
+@login_required
+@require_POST
+def videos_course_bulk_page(request: HttpRequest) -> HttpResponse:
+    """Give the ticked cards on the board a course; any id not the creator's is a 404."""
+    ids = {int(v) for v in request.POST.getlist("videos") if v.isdigit()}
+    course = _chosen_course(request)
+    videos = list(Video.objects.owned_by(request.user).filter(pk__in=ids))
+    if len(videos) != len(ids) or len(ids) != len(request.POST.getlist("videos")):
+        raise Http404
+    if not videos:
+        messages.error(request, _("Tick the videos to give a course first."))
+        return redirect(_back_to_board(request))
+    videos_course_assign(owner=request.user, videos=videos, course=course)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)s video now sells “%(course)s”.",
+            "%(count)s videos now sell “%(course)s”.",
+            len(videos),
+        )
+        % {"count": len(videos), "course": course or _("no course")},
+    )
+    return redirect(_back_to_board(request))

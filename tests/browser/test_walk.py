@@ -81,6 +81,8 @@ def _pages(user) -> dict[str, str]:
         "dashboard": "/",
         "courses": "/courses/",
         "course": f"/courses/{course.pk}/",
+        "course-new": "/courses/new/",
+        "course-edit": f"/courses/{course.pk}/edit/",
         "campaigns": "/campaigns/",
         "planner": f"/campaigns/{campaign.pk}/",
         "videos": "/videos/",

@@ -255,7 +255,8 @@ def test_board_query_count_is_fixed(creator_client, creator, django_assert_num_q
             platform=platform(["douyin", "bilibili", "xigua"][i % 3]),
         )
     # session + user + platforms + courses + videos (with platform and course joined)
-    with django_assert_num_queries(5):
+    # + the count of videos without a course (the "No course yet (N)" filter, issue 15)
+    with django_assert_num_queries(6):
         response = creator_client.get(BOARD, {"expand": "idea"})
     assert sum(column.count for column in response.context["columns"]) == size
 
@@ -511,7 +512,8 @@ def test_video_page_query_count_is_fixed(creator_client, creator, django_assert_
     funnel.funnel_recompute(owner_ids=[creator.pk], today=start, now=timezone.now())
     # session + user + video (platform, course joined) + metrics + daily series
     # + tracking link with its click count + funnel row
-    with django_assert_num_queries(7):
+    # + the creator's courses for the "Course this video sells" select (issue 15)
+    with django_assert_num_queries(8):
         response = creator_client.get(detail_url(video))
     assert response.status_code == 200
     assert response.context["tracking"].link.click_count == size
