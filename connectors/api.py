@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -63,7 +64,9 @@ class SalesConnectionSerializer(OwnedModelSerializer):
 
     def validate(self, attrs):
         if self.instance is not None and "kind" in attrs and attrs["kind"] != self.instance.kind:
-            raise serializers.ValidationError({"kind": "The kind of a connection cannot change."})
+            raise serializers.ValidationError(
+                {"kind": _("The kind of a connection cannot change.")}
+            )
         return attrs
 
 

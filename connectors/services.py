@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.codes import code_normalize, is_code
 from courses.models import Course, PriceTier
@@ -130,7 +131,7 @@ def connection_create(
     """A new connection. For a generic shop CourseReel makes the signing secret and returns it
     (shown once); Stripe's and Xiaoe-tech's secrets are the creator's to paste."""
     if kind not in SalesConnection.Kind.values:
-        raise ValidationError({"kind": "Choose stripe, xiaoe or generic."})
+        raise ValidationError({"kind": _("Choose stripe, xiaoe or generic.")})
     given = dict(secrets or {})
     shown = None
     if kind == SalesConnection.Kind.GENERIC:
@@ -153,7 +154,7 @@ def connection_rotate_secret(
     if connection.kind == SalesConnection.Kind.GENERIC:
         shown = given["signing_secret"] = generic_secret_new()
     elif not any(given.get(name) for name in SECRET_FIELDS[connection.kind]):
-        raise ValidationError({"secrets": "Paste the new secret."})
+        raise ValidationError({"secrets": _("Paste the new secret.")})
     _secrets_set(
         connection,
         _clean_secrets(connection.kind, given, current=connection_secrets(connection)),
@@ -205,10 +206,10 @@ def connection_mapping_update(*, connection: SalesConnection, mapping: dict[str,
             continue
         course = courses.get(int(target["course"]))
         if course is None:
-            raise ValidationError({"goods_mapping": "Choose one of your own courses."})
+            raise ValidationError({"goods_mapping": _("Choose one of your own courses.")})
         tier_id = target.get("tier") or None
         if tier_id and not PriceTier.objects.filter(pk=tier_id, course=course).exists():
-            raise ValidationError({"goods_mapping": "The tier must belong to the same course."})
+            raise ValidationError({"goods_mapping": _("The tier must belong to the same course.")})
         cleaned[str(goods)] = {"course": course.pk, "tier": int(tier_id) if tier_id else None}
     connection.goods_mapping = cleaned
     connection.unmatched_goods = {

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from pypinyin import lazy_pinyin
 
 from core.errors import RowsInvalid, merge_row_errors, row_error
@@ -21,6 +21,7 @@ from core.services import instance_create, instance_update
 from .models import CompetitorPrice, Course, Discount, PriceTier, Sale
 
 LOOKUP_BATCH = 500
+COURSE_NOT_YOURS = gettext_noop("Choose one of your own courses.")
 CENT = Decimal("0.01")
 # What makes two sales without an order reference the same sale.
 NATURAL_KEY = (
@@ -91,7 +92,7 @@ def sale_record(*, owner, data: dict[str, Any]) -> Sale:
     recompute the creator's figures after the commit."""
     course = data.get("course")
     if course is None or course.owner_id != owner.pk:
-        raise ValidationError({"course": "Choose one of your own courses."})
+        raise ValidationError({"course": _(COURSE_NOT_YOURS)})
     sale = instance_create(model=Sale, data=data)
     # Webhooks hear of it; forecasts and the funnel include it after the recompute.
     emit(Event.SALE_RECORDED, owner_id=owner.pk, payload=sale_payload([sale]))
@@ -357,7 +358,6 @@ EXTERNAL_UPDATABLE = (
     "exchange_rate",
     "channel",
 )
-COURSE_NOT_YOURS = "Choose one of your own courses."
 
 
 def sale_record_external(
@@ -374,7 +374,7 @@ def sale_record_external(
     """
     course = data.get("course")
     if course is None or course.owner_id != owner.pk:
-        raise ValidationError({"course": COURSE_NOT_YOURS})
+        raise ValidationError({"course": _(COURSE_NOT_YOURS)})
     external_id = str(external_id)[: Sale._meta.get_field("order_ref").max_length]
     with transaction.atomic():
         sale = (
