@@ -164,20 +164,35 @@ class Video(TimestampedModel):
             raise ValidationError({"published_at": _("A published video needs its publish time.")})
 
 
+class StatOrigin(models.TextChoices):
+    """Where a day's numbers came from. A day imported as daily numbers wins over a day derived
+    from snapshots: the derivation never overwrites it."""
+
+    IMPORTED = "imported", _("Imported as daily numbers")
+    DERIVED = "derived", _("Derived from snapshots")
+
+
 class VideoDailyStat(models.Model):
-    """One video's numbers for one day as the platform reported them (daily, not running totals)."""
+    """One video's numbers for one day (daily, not running totals): imported as such, or
+    derived from consecutive snapshots (``origin``). ``views`` is None when the source does not
+    report views (unknown, not zero); ``estimated`` marks a day that received an even share of
+    a gain spread over days without an observation."""
 
     OWNER_PATH = "video__owner"
 
     video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="daily_stats")
     date = models.DateField(_("date"))
-    views = models.PositiveBigIntegerField(_("views"), default=0)
+    views = models.PositiveBigIntegerField(_("views"), null=True, blank=True, default=0)
     interactions = models.PositiveBigIntegerField(_("interactions"), default=0)
     comments = models.PositiveBigIntegerField(_("comments"), default=0)
     likes = models.PositiveBigIntegerField(_("likes"), default=0)
     shares = models.PositiveBigIntegerField(_("shares"), default=0)
     saves = models.PositiveBigIntegerField(_("saves"), default=0)
     link_clicks = models.PositiveBigIntegerField(_("link clicks"), default=0)
+    origin = models.CharField(
+        _("origin"), max_length=10, choices=StatOrigin, default=StatOrigin.IMPORTED
+    )
+    estimated = models.BooleanField(_("estimated"), default=False)
 
     objects = OwnedQuerySet.as_manager()
 
@@ -208,3 +223,45 @@ class VideoDailyStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.video} {self.date}: {self.views} views"
+
+
+class SnapshotSource(models.TextChoices):
+    FILE = "file", _("File")
+    CONNECTOR = "connector", _("Connector")
+
+
+class VideoSnapshot(models.Model):
+    """What a platform reported at one moment: a video's lifetime counts (running totals).
+    A count the platform does not report is None. Daily statistics are derived from
+    consecutive snapshots (``videos.snapshots``); ``corrections`` records the counts that fell
+    since the previous snapshot ({"views": [before, after]}), which never become negative days."""
+
+    OWNER_PATH = "video__owner"
+    COUNT_FIELDS = ("views", "likes", "comments", "shares", "saves", "coins", "danmaku")
+
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="snapshots")
+    observed_at = models.DateTimeField(_("observed at"))
+    source = models.CharField(_("source"), max_length=10, choices=SnapshotSource)
+    views = models.PositiveBigIntegerField(_("views"), null=True, blank=True)
+    likes = models.PositiveBigIntegerField(_("likes"), null=True, blank=True)
+    comments = models.PositiveBigIntegerField(_("comments"), null=True, blank=True)
+    shares = models.PositiveBigIntegerField(_("shares"), null=True, blank=True)
+    saves = models.PositiveBigIntegerField(_("saves"), null=True, blank=True)
+    coins = models.PositiveBigIntegerField(_("coins"), null=True, blank=True)
+    danmaku = models.PositiveBigIntegerField(_("danmaku"), null=True, blank=True)
+    corrections = models.JSONField(_("corrections"), default=dict, blank=True)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["video", "observed_at"]
+        verbose_name = _("snapshot")
+        verbose_name_plural = _("snapshots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["video", "observed_at"], name="snapshot_unique_video_moment"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.video} @ {self.observed_at:%Y-%m-%d %H:%M}"
