@@ -8,6 +8,12 @@ Chinese) headers, so every field lists the headers it answers to. Headers are co
 To support a new export: add its headers to ``STAT_HEADERS`` (any platform) or to
 ``PLATFORM_STAT_HEADERS`` (only that platform's files; a header listed for exactly one platform
 also tells the importer which platform a file comes from when none was given).
+
+Two spelling rules save listing every variant: a count header with a running-total prefix or
+suffix ("累计播放", "播放总量", "total_views") is that count, as lifetime totals; and the
+snake_case forms crawlers and browser extensions write ("video_play_count", "like_cnt",
+"liked_count") are the count whose stem ("play", "like", "liked") is listed. When no platform
+is given, the ids themselves can name it (``PLATFORM_ID_SHAPES``).
 """
 
 from __future__ import annotations
@@ -16,7 +22,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from videos.models import VideoDailyStat
+import pandas as pd
+from django.utils.translation import gettext as _
+
+from videos.models import VideoDailyStat, VideoSnapshot
 
 # --- daily video statistics -----------------------------------------------------------------
 
@@ -24,9 +33,15 @@ PLATFORM_VIDEO_ID = "platform_video_id"
 DATE = "date"
 TITLE = "title"
 PLATFORM = "platform"
+CRAWLED_AT = "crawled_at"  # the moment a crawler or extension read the counts
 COUNT_FIELDS = VideoDailyStat.COUNT_FIELDS
+# Counts only lifetime totals carry (VideoSnapshot has them, a day's statistics do not).
+SNAPSHOT_ONLY_FIELDS = tuple(n for n in VideoSnapshot.COUNT_FIELDS if n not in COUNT_FIELDS)
+FILE_COUNT_FIELDS = COUNT_FIELDS + SNAPSHOT_ONLY_FIELDS
 
-STAT_REQUIRED = (PLATFORM_VIDEO_ID, DATE, "views", "likes", "comments")
+# A file needs the video id, a date or a crawl time, and at least one count (checked by
+# ``stat_columns_missing``): a source without views imports what it has.
+STAT_REQUIRED = (PLATFORM_VIDEO_ID,)
 
 STAT_HEADERS: dict[str, tuple[str, ...]] = {
     PLATFORM_VIDEO_ID: (
@@ -41,11 +56,31 @@ STAT_HEADERS: dict[str, tuple[str, ...]] = {
         "内容ID",
     ),
     DATE: ("date", "day", "stat_date", "日期", "统计日期", "数据日期", "时间"),
+    CRAWLED_AT: (
+        "crawled_at",
+        "crawl_time",
+        "crawl_at",
+        "crawl_ts",
+        "fetched_at",
+        "fetch_time",
+        "scraped_at",
+        "observed_at",
+        "snapshot_time",
+        "record_time",
+        "timestamp",
+        "ts",
+        "add_ts",
+        "last_modify_ts",
+        "抓取时间",
+        "采集时间",
+        "爬取时间",
+        "记录时间",
+    ),
     "views": (
         "views",
         "plays",
-        "play_count",
-        "view_count",
+        "play",
+        "view",
         "播放量",
         "播放数",
         "播放次数",
@@ -54,10 +89,24 @@ STAT_HEADERS: dict[str, tuple[str, ...]] = {
         "浏览量",
     ),
     "interactions": ("interactions", "engagements", "互动量", "互动数", "互动次数"),
-    "comments": ("comments", "comment_count", "评论量", "评论数", "评论次数"),
-    "likes": ("likes", "like_count", "点赞量", "点赞数", "点赞次数", "获赞数"),
-    "shares": ("shares", "share_count", "分享量", "分享数", "分享次数", "转发量", "转发数"),
-    "saves": ("saves", "favorites", "collects", "收藏量", "收藏数", "收藏次数"),
+    "comments": ("comments", "comment", "reply", "replies", "评论量", "评论数", "评论次数"),
+    "likes": ("likes", "like", "liked", "digg", "点赞量", "点赞数", "点赞次数", "获赞数"),
+    "shares": ("shares", "share", "分享量", "分享数", "分享次数", "转发量", "转发数"),
+    "saves": (
+        "saves",
+        "save",
+        "favorites",
+        "favorite",
+        "fav",
+        "collects",
+        "collect",
+        "collected",
+        "收藏量",
+        "收藏数",
+        "收藏次数",
+    ),
+    "coins": ("coins", "coin", "投币", "投币数", "投币量", "硬币数"),
+    "danmaku": ("danmaku", "danmu", "弹幕", "弹幕数", "弹幕量"),
     "link_clicks": (
         "link_clicks",
         "clicks",
@@ -96,8 +145,28 @@ PLATFORM_STAT_HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
-# A count header with one of these prefixes holds running totals ("累计播放量", "total_views").
-CUMULATIVE_PREFIXES = ("累计", "累積", "总", "cumulative", "lifetime", "total")
+# Used for the crawl time only when the file has no crawl-time column of the listed kinds:
+# crawlers write the video's own creation time there too, which is no observation time.
+STAT_FALLBACK_HEADERS: dict[str, tuple[str, ...]] = {
+    CRAWLED_AT: ("create_time", "created_at", "update_time", "updated_at"),
+}
+
+# A count header with one of these prefixes or suffixes holds running totals ("累计播放量",
+# "播放总量", "total_views", "views_total", "lifetime_views").
+CUMULATIVE_PREFIXES = ("累计", "累積", "总", "cumulative", "lifetime", "total", "all")
+CUMULATIVE_SUFFIXES = ("总量", "总数", "累计", "total", "lifetime", "cumulative", "sum")
+# Crawler spellings around a count's stem: "video_play_count", "like_cnt", "comments_num".
+SNAKE_PREFIXES = ("video", "stat", "aweme")
+SNAKE_SUFFIXES = ("count", "cnt", "num", "number")
+
+# Platform video ids by shape, to name a file's platform when nothing else does. A file is
+# given a platform this way only when every id has that platform's shape. All-digit ids are
+# not taken as YouTube's: an 11-digit number is more likely some other platform's id.
+PLATFORM_ID_SHAPES: dict[str, str] = {
+    "bilibili": r"BV[0-9A-Za-z]{10}|[aA][vV]\d+",
+    "douyin": r"\d{19}",
+    "youtube-shorts": r"(?!\d{11}$)[A-Za-z0-9_-]{11}",
+}
 
 # --- sales lists ----------------------------------------------------------------------------
 
@@ -222,6 +291,47 @@ def _lookup(
     return common, specific
 
 
+def _count_stems(
+    general: dict[str, tuple[str, ...]],
+    per_platform: dict[str, dict[str, tuple[str, ...]]],
+    count_fields: tuple[str, ...],
+) -> dict[str, str]:
+    """normalized alias → count field, from every table (a platform's own "播放" included),
+    for the spelling rules: "累计播放" is views whichever platform the file names."""
+    stems: dict[str, set[str]] = {}
+    for table in (general, *per_platform.values()):
+        for name, aliases in table.items():
+            if name in count_fields:
+                for alias in aliases:
+                    stems.setdefault(normalize_header(alias), set()).add(name)
+    return {key: names.pop() for key, names in stems.items() if len(names) == 1}
+
+
+def _affixed(key: str, prefixes: tuple[str, ...], suffixes: tuple[str, ...]) -> list[str]:
+    """``key`` without one of the prefixes and/or one of the suffixes (longest rest first)."""
+    heads = [key] + [key[len(p) :] for p in prefixes if key.startswith(p) and len(key) > len(p)]
+    rests = []
+    for head in heads:
+        rests.append(head)
+        rests += [head[: -len(x)] for x in suffixes if head.endswith(x) and len(head) > len(x)]
+    return [rest for rest in rests if rest != key]
+
+
+def _count_field(key: str, stems: dict[str, str]) -> tuple[str | None, bool]:
+    """(count field, holds running totals) a count header spelled by the rules means."""
+    for rest in [key, *_affixed(key, SNAKE_PREFIXES, SNAKE_SUFFIXES)]:
+        for candidate in (rest, rest[:-1] if rest.endswith("s") else None):
+            if candidate and candidate in stems and rest != key:
+                return stems[candidate], False
+    for rest in _affixed(key, CUMULATIVE_PREFIXES, CUMULATIVE_SUFFIXES):
+        name, _snake = _count_field(rest, stems)
+        if name is None and rest in stems:
+            name = stems[rest]
+        if name is not None:
+            return name, True
+    return None, False
+
+
 def map_headers(
     headers: list[str],
     *,
@@ -230,9 +340,15 @@ def map_headers(
     per_platform: dict[str, dict[str, tuple[str, ...]]] | None = None,
     platform_slug: str | None = None,
     count_fields: tuple[str, ...] = (),
+    fallback: dict[str, tuple[str, ...]] | None = None,
 ) -> ColumnMapping:
-    """Match each header to a field; report missing required fields and fields named twice."""
+    """Match each header to a field; report missing required fields and fields named twice.
+
+    With ``count_fields``, count headers spelled by the rules (running-total prefixes and
+    suffixes, crawler snake_case) are matched too. ``fallback`` headers take a field only when
+    no other column has it, and never clash with one that does."""
     common, specific = _lookup(general, per_platform or {}, platform_slug)
+    stems = _count_stems(general, per_platform or {}, count_fields) if count_fields else {}
     mapping = ColumnMapping(headers=[str(h if h is not None else "").strip() for h in headers])
     hinted_platforms: set[str] = set()
     for index, header in enumerate(mapping.headers):
@@ -246,26 +362,71 @@ def map_headers(
                 name = next(iter(candidates.values()))
                 if len(candidates) == 1:
                     hinted_platforms.add(next(iter(candidates)))
-        if name is None and count_fields:
-            for prefix in CUMULATIVE_PREFIXES:
-                if key.startswith(prefix) and common.get(key[len(prefix) :]) in count_fields:
-                    name, cumulative = common[key[len(prefix) :]], True
-                    break
+        if name is None and stems:
+            name, cumulative = _count_field(key, stems)
         if name is None:
             continue
         if name in mapping.fields:
             first = mapping.headers[mapping.fields[name]]
             mapping.problems.append(
-                (header, f'means the same as column "{first}" ({name}); keep one of them')
+                (
+                    header,
+                    _('means the same as column "%(first)s" (%(field)s); keep one of them')
+                    % {"first": first, "field": name},
+                )
             )
             continue
         mapping.fields[name] = index
         if cumulative:
             mapping.cumulative_fields.add(name)
+    for name, aliases in (fallback or {}).items():
+        keys = {normalize_header(alias) for alias in aliases}
+        for index, header in enumerate(mapping.headers):
+            if name not in mapping.fields and normalize_header(header) in keys:
+                mapping.fields[name] = index
     if len(hinted_platforms) == 1:
         mapping.platform_slug = hinted_platforms.pop()
     for name in required:
         if name not in mapping.fields:
-            known = ", ".join(f'"{alias}"' for alias in general[name][:1] + general[name][-3:])
-            mapping.problems.append((None, f"no column for {name} (a header such as {known})"))
+            mapping.problems.append((None, _missing_column(name, general)))
     return mapping
+
+
+def _missing_column(name: str, general: dict[str, tuple[str, ...]]) -> str:
+    known = ", ".join(f'"{alias}"' for alias in general[name][:1] + general[name][-3:])
+    return _("no column for %(field)s (a header such as %(examples)s)") % {
+        "field": name,
+        "examples": known,
+    }
+
+
+def stat_columns_missing(mapping: ColumnMapping) -> list[str]:
+    """What a statistics file lacks besides the required columns: a date or a crawl time,
+    and at least one count (a source without views imports the counts it has)."""
+    missing = []
+    if DATE not in mapping.fields and CRAWLED_AT not in mapping.fields:
+        missing.append(
+            _(
+                'no column for the date or the crawl time (a header such as "date", "日期", '
+                '"crawl_time" or "timestamp")'
+            )
+        )
+    if not any(name in mapping.fields for name in FILE_COUNT_FIELDS):
+        missing.append(
+            _(
+                "no column with a count (views, likes, comments, shares, saves, …; a header "
+                'such as "播放量", "点赞数", "like_count" or "累计播放")'
+            )
+        )
+    return missing
+
+
+def platform_from_ids(ids: list[str]) -> str | None:
+    """The one platform whose id shape every id has (``PLATFORM_ID_SHAPES``), else None."""
+    if not ids:
+        return None
+    series = pd.Series(ids, dtype=object).astype(str).str.strip()
+    for slug, shape in PLATFORM_ID_SHAPES.items():
+        if series.str.fullmatch(shape).all():
+            return slug
+    return None

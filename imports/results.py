@@ -101,12 +101,24 @@ class ImportResult:
     unchanged: int = 0  # rows that existed with the same values
     created_videos: list[str] = field(default_factory=list)  # platform video ids
     mode: str = ""  # "daily" or "cumulative" (stats only)
-    mode_reason: str = ""
+    mode_reason: str = ""  # why, in the language active when the file was read
+    # Lifetime totals (mode "cumulative") are stored as snapshots and the days derived from
+    # them: created/updated then count derived days, unchanged the snapshots already stored.
+    snapshots_stored: int = 0
+    snapshots_repeated: int = 0
+    baselines: int = 0  # videos seen for the first time: their first snapshot is a baseline
+    days_derived: int = 0
+    days_estimated: int = 0
+    kept_imported: int = 0  # days imported as daily numbers that the snapshots left alone
+    corrections: int = 0  # counts that fell (listed in notes)
+    replaced_derived: int = 0  # daily file: days derived from snapshots it replaced
+    ignored_columns: list[str] = field(default_factory=list)  # headers no field answers to
     platform: str | None = None  # platform name when the whole file is for one platform
     encoding: str | None = None
     column_mapping: list[dict[str, str | None]] = field(default_factory=list)
     preview: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # notes the creator should not miss
     errors: list[ImportIssue] = field(default_factory=list)
     error_count: int = 0
 
@@ -141,6 +153,14 @@ class ImportResult:
         if self.kind == "stats":
             parts.append(f"{len(self.created_videos)} new video(s)")
             parts.append(f"mode {self.mode} ({self.mode_reason})")
+            if self.mode == "cumulative":
+                parts.append(
+                    f"{self.snapshots_stored} snapshot(s) stored, {self.baselines} baseline(s), "
+                    f"{self.days_estimated} estimated day(s), {self.kept_imported} kept "
+                    "imported daily row(s)"
+                )
+            elif self.replaced_derived:
+                parts.append(f"{self.replaced_derived} derived day(s) replaced")
         if self.kind == "courses":
             parts.extend(self.notes)
         return "; ".join(parts)

@@ -1,9 +1,14 @@
-"""Daily video statistics from a platform export: check the whole file, then upsert it.
+"""Video statistics from a platform export: check the whole file, then store it.
 
 The file is read in chunks; each chunk is checked column by column (vectorised) and its good
-rows are kept as compact numpy arrays (~70 bytes a row), so a million-row file stays far below
-500 MB. Checks that need the whole file — conflicting duplicates, running totals — run on those
-arrays. Only a file without a single problem reaches the database, in one transaction.
+rows are kept as compact numpy arrays (~100 bytes a row), so a million-row file stays far below
+500 MB. Checks that need the whole file (conflicting duplicates, which kind of numbers it
+holds) run on those arrays. Only a file without a single problem reaches the database, in one
+transaction.
+
+A file holds either daily numbers (upserted as the days' statistics) or lifetime totals
+(stored as snapshots, from which ``videos.snapshots`` derives the days: the first snapshot of a
+video is a baseline, so no day receives a lifetime total). ``_choose_mode`` says which, and why.
 """
 
 from __future__ import annotations
@@ -18,38 +23,62 @@ import pandas as pd
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import Max, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from videos import services as video_services
-from videos.models import PipelineStatus, Platform, Video, VideoDailyStat
+from videos.models import PipelineStatus, Platform, Video, VideoDailyStat, VideoSnapshot
+from videos.snapshots import SNAPSHOT_FIELDS, Observation, snapshots_record
 
 from .headers import (
     COUNT_FIELDS,
+    CRAWLED_AT,
     DATE,
+    FILE_COUNT_FIELDS,
     PLATFORM,
     PLATFORM_STAT_HEADERS,
     PLATFORM_VIDEO_ID,
+    SNAPSHOT_ONLY_FIELDS,
+    STAT_FALLBACK_HEADERS,
     STAT_HEADERS,
     STAT_REQUIRED,
     TITLE,
     ColumnMapping,
     map_headers,
     normalize_platform_name,
+    platform_from_ids,
     platform_slug_for,
+    stat_columns_missing,
 )
 from .results import ImportResult, IssueLog
 from .tables import Table, table_chunks, table_open
-from .values import blank_mask, days_to_date, looks_like_mangled_id, parse_counts, parse_dates
+from .values import (
+    blank_mask,
+    days_to_date,
+    days_to_moments,
+    looks_like_mangled_id,
+    moments_to_days,
+    parse_counts,
+    parse_dates,
+    parse_moments,
+)
 
 # progress(stage, done, total): stage "validating" after each chunk of rows checked, then
 # "running" once, when the checked file starts being written (ImportJob.Status values).
 Progress = Callable[[str, int, int], None]
-TEXT_FIELDS = {PLATFORM_VIDEO_ID, DATE, TITLE, PLATFORM}
+TEXT_FIELDS = {PLATFORM_VIDEO_ID, DATE, TITLE, PLATFORM, CRAWLED_AT}
 PREVIEW_ROWS = 10
-# Fewer consecutive day pairs than this cannot tell running totals from daily numbers.
-CUMULATIVE_MIN_PAIRS = 5
-BASELINE_BATCH = 400
+HISTORY_BATCH = 400
+# Counts whose blank cell is a missing number (elsewhere a blank count is 0, as exports write).
+MEASURED = ("views", "likes", "comments")
+# The unknown-views marker in the counts handed to stats_upsert (stored as NULL).
+UNKNOWN = -1
+# Fewer consecutive pairs of a video's days than this cannot tell lifetime totals from a small
+# file of daily numbers that happen to grow (two or three days of a new video do).
+CUMULATIVE_MIN_PAIRS = 3
+VIEWS = COUNT_FIELDS.index("views")
+CORRECTIONS_LISTED = 10
 VIDEO_ID_MAX_LENGTH = Video._meta.get_field("platform_video_id").max_length
 TITLE_MAX_LENGTH = Video._meta.get_field("title").max_length
 INTERACTIONS = COUNT_FIELDS.index("interactions")
@@ -79,8 +108,9 @@ class _Videos:
 
 
 class _Rows:
-    """Good rows as growable arrays: video code, day (since 1970), the seven counts and the
-    spreadsheet row. Filled in place, so a million rows cost ~72 MB and no concatenation."""
+    """Good rows as growable arrays: video code, day (since 1970), moment (unix seconds: the
+    crawl time, else the day's end), the counts (FILE_COUNT_FIELDS) and the spreadsheet row.
+    Filled in place, so a million rows cost ~100 MB and no concatenation."""
 
     def __init__(self, capacity: int) -> None:
         self.size = 0
@@ -91,7 +121,8 @@ class _Rows:
         fresh = {
             "codes": np.empty(capacity, dtype=np.int32),
             "days": np.empty(capacity, dtype=np.int32),
-            "counts": np.empty((capacity, len(COUNT_FIELDS)), dtype=np.int64),
+            "moments": np.empty(capacity, dtype=np.int64),
+            "counts": np.empty((capacity, len(FILE_COUNT_FIELDS)), dtype=np.int64),
             "rows": np.empty(capacity, dtype=np.int64),
         }
         for name, array in fresh.items():
@@ -99,23 +130,24 @@ class _Rows:
                 array[:old] = getattr(self, name)[:old]
             setattr(self, name, array)
 
-    def add(self, codes, days, counts, rows) -> None:
+    def add(self, codes, days, moments, counts, rows) -> None:
         end = self.size + len(codes)
         if end > len(self.codes):
             self._allocate(max(end, 2 * len(self.codes)))
         self.codes[self.size : end] = codes
         self.days[self.size : end] = days
+        self.moments[self.size : end] = moments
         self.counts[self.size : end] = counts
         self.rows[self.size : end] = rows
         self.size = end
 
-    def sorted(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """All rows ordered by video then date (file order among equals); hands the arrays
-        over (the buffer is emptied)."""
+    def sorted(self) -> tuple[np.ndarray, ...]:
+        """All rows ordered by video then moment (file order among equals); hands the arrays
+        (codes, days, moments, counts, rows) over (the buffer is emptied)."""
         n, self.size = self.size, 0
-        order = np.lexsort((self.days[:n], self.codes[:n]))
+        order = np.lexsort((self.moments[:n], self.days[:n], self.codes[:n]))
         result = []
-        for name in ("codes", "days", "counts", "rows"):
+        for name in ("codes", "days", "moments", "counts", "rows"):
             result.append(getattr(self, name)[:n][order])
             setattr(self, name, np.empty(0))  # free each original as soon as it is copied
         self._allocate(0)
@@ -134,8 +166,7 @@ class _Context:
     videos: _Videos = field(default_factory=_Videos)
     rows: _Rows = field(default_factory=lambda: _Rows(0))
     blank_rows: int = 0
-    gaps: int = 0  # day gaps inside a video's running totals
-    present: np.ndarray = field(default_factory=lambda: np.zeros(len(COUNT_FIELDS), bool))
+    present: np.ndarray = field(default_factory=lambda: np.zeros(len(FILE_COUNT_FIELDS), bool))
 
     def column(self, name: str) -> str:
         return self.mapping.header_of(name)
@@ -163,17 +194,20 @@ def stats_import_file(
     dry_run: bool = False,
     progress: Progress | None = None,
     on_write: Callable[[ImportResult], None] | None = None,
+    interface: str = "page",
 ) -> ImportResult:
-    """Check a daily-statistics export as a whole and, if it has no problem, upsert it.
+    """Check a statistics export as a whole and, if it has no problem, store it.
 
     ``platform``: the export's platform (a Platform, its slug or name); None takes it from a
-    platform column or from headers only one platform uses. ``cumulative``: None detects
-    running totals, True/False forces them on/off. ``dry_run`` does everything, then rolls back,
-    so the counts in the result are what a real run would write. ``progress`` hears how far
-    the check got (see ``Progress``); ``on_write(result)`` is called inside the write's
-    transaction once the rows are written, so what it records commits with them. A refused
-    file writes nothing (``result.ok`` is False and
-    ``result.errors`` names the row and column of each problem).
+    platform column, from headers only one platform uses, or from the ids' shapes.
+    ``cumulative``: None decides (``_choose_mode``), True/False forces lifetime totals or daily
+    numbers. ``dry_run`` does everything, then rolls back, so the counts in the result are what
+    a real run would write. ``progress`` hears how far the check got (see ``Progress``);
+    ``on_write(result)`` is called inside the write's transaction once the rows are written,
+    so what it records commits with them. ``interface`` ("page" or "command") only words the
+    advice of a refusal (choose in the form, or pass --platform). A refused file writes
+    nothing (``result.ok`` is False and ``result.errors`` names the row and column of each
+    problem).
     """
     log = IssueLog(settings.IMPORT_MAX_ERRORS)
     result = ImportResult(kind="stats", dry_run=dry_run)
@@ -192,7 +226,12 @@ def stats_import_file(
         )
         if requested_slug not in platforms:
             names = ", ".join(p.name for p in platforms.values())
-            log.add(None, None, f'unknown platform "{platform}" (one of: {names})')
+            log.add(
+                None,
+                None,
+                _('unknown platform "%(platform)s" (one of: %(names)s)')
+                % {"platform": platform, "names": names},
+            )
             return result.refuse(log)
 
     table = table_open(Path(path), log)
@@ -207,24 +246,20 @@ def stats_import_file(
         required=STAT_REQUIRED,
         per_platform=PLATFORM_STAT_HEADERS,
         platform_slug=requested_slug,
-        count_fields=COUNT_FIELDS,
+        count_fields=FILE_COUNT_FIELDS,
+        fallback=STAT_FALLBACK_HEADERS,
     )
     result.column_mapping = mapping.describe()
+    result.ignored_columns = [m["column"] for m in result.column_mapping if not m["field"]]
     for column, message in mapping.problems:
         log.add(1, column, message)
+    for message in stat_columns_missing(mapping):
+        log.add(1, None, message)
     file_slug = requested_slug
     if file_slug is None and PLATFORM not in mapping.fields:
-        file_slug = mapping.platform_slug
-        if file_slug is None:
-            log.add(
-                None,
-                None,
-                "which platform is this export from? Name it (--platform) or add a platform column",
-            )
+        file_slug = mapping.platform_slug or ""  # "": to be named by the ids' shapes
     if log:
         return result.refuse(log)
-    if file_slug:
-        result.platform = platforms[file_slug].name
 
     ctx = _Context(
         owner=owner,
@@ -237,15 +272,24 @@ def stats_import_file(
     )
     ctx.rows = _Rows(table.rows_total or 0)
     _read(table, ctx, progress)
-    codes, days, counts, rows = ctx.rows.sorted()
+    if file_slug == "":
+        file_slug = _platform_from_ids(ctx, interface)
+        if file_slug is None:
+            return result.refuse(log)
+    if file_slug:
+        result.platform = platforms[file_slug].name
+    codes, days, moments, counts, rows = ctx.rows.sorted()
     result.rows = len(codes)
-    codes, days, counts, rows = _drop_duplicates(ctx, codes, days, counts, rows, result)
-    mode, reason = _choose_mode(ctx, cumulative, codes, counts)
+    video_ids = _existing_video_ids(ctx)
+    mode, reason = _choose_mode(ctx, cumulative, video_ids, codes, days, moments, counts)
     result.mode, result.mode_reason = mode, reason
-    if mode == "cumulative":
-        _check_running_totals(ctx, codes, days, counts, rows)
+    key = moments if mode == "cumulative" else days
+    codes, days, moments, counts, rows = _drop_duplicates(
+        ctx, key, codes, days, moments, counts, rows, result
+    )
+    _note_unkept(ctx, mode, result)
     if log:
-        result.preview = _preview(ctx, codes, days, counts, rows)
+        result.preview = _preview(ctx, mode, codes, days, moments, counts, rows)
         return result.refuse(log)
 
     if progress:
@@ -253,22 +297,17 @@ def stats_import_file(
     with transaction.atomic():
         _lock_owner(owner)
         video_ids = _existing_video_ids(ctx)
-        if mode == "cumulative":
-            counts = _to_daily(ctx, video_ids, codes, days, counts, rows, result)
-        result.preview = _preview(ctx, codes, days, counts, rows)
-        if log:
-            transaction.set_rollback(True)
-            return result.refuse(log)
+        result.preview = _preview(ctx, mode, codes, days, moments, counts, rows)
         result.created_videos = _create_videos(ctx, video_ids, codes, days, rows)
         if log:
             transaction.set_rollback(True)
             return result.refuse(log)
         # Rows are in (video, day) order: new videos got ascending ids, so the unique index
         # is filled mostly in order.
-        result.created, result.updated = video_services.stats_upsert(
-            owner_id=owner.pk, video_ids=video_ids[codes], days=days, counts=counts
-        )
-        result.unchanged = len(codes) - result.created - result.updated
+        if mode == "cumulative":
+            _record_snapshots(ctx, video_ids, codes, moments, counts, result)
+        else:
+            _upsert_daily(ctx, video_ids, codes, days, counts, result)
         if dry_run:
             transaction.set_rollback(True)
         else:
@@ -276,6 +315,159 @@ def stats_import_file(
             if on_write:
                 on_write(result)  # in the transaction: what it records commits with the rows
     return result
+
+
+def _platform_from_ids(ctx: _Context, interface: str) -> str | None:
+    """No platform given, no platform column, no platform-only header: the ids may still say
+    it (BV…, 19-digit aweme ids, 11-character YouTube ids) when every one of them agrees."""
+    slug = platform_from_ids(ctx.videos.ids)
+    if slug is None or slug not in ctx.platforms:
+        if interface == "command":
+            message = _(
+                "which platform is this export from? Name it with --platform, or add a "
+                "platform column"
+            )
+        else:
+            message = _(
+                "which platform is this export from? Choose the platform in the form, or add "
+                "a platform column"
+            )
+        ctx.log.add(None, None, message)
+        return None
+    ctx.file_slug = slug
+    ctx.videos.slugs = [slug] * len(ctx.videos.slugs)
+    ctx.videos.index = {(slug, video_id): code for (_s, video_id), code in ctx.videos.index.items()}
+    return slug
+
+
+def _note_unkept(ctx: _Context, mode: str, result: ImportResult) -> None:
+    """Columns read but with nowhere to go in this mode: said, not silently dropped."""
+    if mode == "cumulative":
+        unkept = [n for n in ("interactions", "link_clicks") if n in ctx.mapping.fields]
+        if unkept:
+            result.notes.append(
+                _(
+                    "%(columns)s: not kept from lifetime totals (a derived day's interactions "
+                    "are its likes + comments + shares + saves)"
+                )
+                % {"columns": ", ".join(f'"{ctx.column(n)}"' for n in unkept)}
+            )
+    else:
+        unkept = [n for n in SNAPSHOT_ONLY_FIELDS if n in ctx.mapping.fields]
+        if unkept:
+            result.notes.append(
+                _("%(columns)s: kept only from lifetime totals (snapshots), not as daily numbers")
+                % {"columns": ", ".join(f'"{ctx.column(n)}"' for n in unkept)}
+            )
+    if "views" not in ctx.mapping.fields:
+        result.notes.append(
+            _("the file has no views column: views stay unknown (not 0) for these days")
+        )
+
+
+def _upsert_daily(ctx: _Context, video_ids, codes, days, counts, result: ImportResult) -> None:
+    outcome = video_services.stats_upsert(
+        owner_id=ctx.owner.pk,
+        video_ids=video_ids[codes],
+        days=days,
+        counts=np.ascontiguousarray(counts[:, : len(COUNT_FIELDS)]),
+    )
+    # (created, updated) until stats_upsert also says how many derived days it replaced.
+    result.created, result.updated = int(outcome[0]), int(outcome[1])
+    result.replaced_derived = int(outcome[2]) if len(outcome) > 2 else 0
+    result.unchanged = len(codes) - result.created - result.updated
+    if result.replaced_derived:
+        result.notes.append(
+            _("%(count)s day(s) derived from snapshots replaced by this file's daily numbers")
+            % {"count": result.replaced_derived}
+        )
+
+
+def _record_snapshots(ctx: _Context, video_ids, codes, moments, counts, result) -> None:
+    """Lifetime totals → one observation per row; the days are derived by the snapshot
+    service (baseline first, gains after, corrections instead of negative days)."""
+    positions = {name: FILE_COUNT_FIELDS.index(name) for name in SNAPSHOT_FIELDS}
+    present = [name for name in SNAPSHOT_FIELDS if ctx.present[positions[name]]]
+    tz = timezone.get_current_timezone()
+    ids = video_ids[codes].tolist()
+    columns = {name: counts[:, positions[name]].tolist() for name in present}
+    stamps = moments.tolist()
+    observations = [
+        Observation(
+            video_id=ids[i],
+            observed_at=datetime.fromtimestamp(stamps[i], tz),
+            counts={
+                name: (columns[name][i] if name in columns else None) for name in SNAPSHOT_FIELDS
+            },
+        )
+        for i in range(len(ids))
+    ]
+    outcome = snapshots_record(owner_id=ctx.owner.pk, source="file", observations=observations)
+    result.snapshots_stored = outcome.stored
+    result.snapshots_repeated = outcome.repeated
+    result.baselines = outcome.baselines
+    result.days_estimated = outcome.days_estimated
+    result.kept_imported = outcome.kept_imported
+    result.created, result.updated = outcome.days_created, outcome.days_updated
+    result.days_derived = outcome.days_created + outcome.days_updated
+    result.unchanged = outcome.repeated
+    result.corrections = len(outcome.corrections)
+    _note_snapshots(ctx, video_ids, outcome, result)
+
+
+def _note_snapshots(ctx: _Context, video_ids, outcome, result: ImportResult) -> None:
+    notes = result.notes
+    notes.append(
+        _("%(count)s snapshot(s) of lifetime totals stored, %(days)s day(s) derived")
+        % {"count": outcome.stored, "days": result.days_derived}
+    )
+    if outcome.repeated:
+        notes.append(
+            _("%(count)s snapshot(s) were already stored: nothing written for them")
+            % {"count": outcome.repeated}
+        )
+    if outcome.baselines:
+        result.warnings.append(
+            _(
+                "%(count)s video(s) seen for the first time: their first snapshot is a "
+                "baseline, no day gets its lifetime total"
+            )
+            % {"count": outcome.baselines}
+        )
+    if outcome.days_estimated:
+        notes.append(
+            _(
+                "%(count)s day(s) without a snapshot got an even share of the gain over the "
+                "missed days (marked estimated)"
+            )
+            % {"count": outcome.days_estimated}
+        )
+    if outcome.kept_imported:
+        notes.append(
+            _("%(count)s day(s) already imported as daily numbers were kept as they are")
+            % {"count": outcome.kept_imported}
+        )
+    platform_ids = {
+        int(pk): ctx.videos.ids[code] for code, pk in enumerate(video_ids.tolist()) if pk >= 0
+    }
+    tz = timezone.get_current_timezone()
+    for correction in outcome.corrections[:CORRECTIONS_LISTED]:
+        notes.append(
+            _(
+                '"%(video)s": %(field)s fell from %(before)s to %(after)s on %(date)s (the '
+                "platform corrected its count); recorded as a correction, no day goes negative"
+            )
+            % {
+                "video": platform_ids.get(correction.video_id, correction.video_id),
+                "field": correction.field,
+                "before": correction.before,
+                "after": correction.after,
+                "date": correction.observed_at.astimezone(tz).date().isoformat(),
+            }
+        )
+    more = len(outcome.corrections) - CORRECTIONS_LISTED
+    if more > 0:
+        notes.append(_("… and %(count)s more correction(s)") % {"count": more})
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -307,16 +499,14 @@ def _read_chunk(chunk: pd.DataFrame, ctx: _Context) -> None:
     ctx.blank_rows += int(empty.sum())
     ok = ~empty
 
-    dates = parse_dates(chunk[DATE], describe=ctx.describe())
-    ctx.report(dates.blank & ok, rows, ctx.column(DATE), "the date is missing")
-    ctx.report(
-        dates.bad & ok, rows, ctx.column(DATE), lambda pos: dates.problems.get(pos, "is not a date")
-    )
-    ok &= ~dates.blank & ~dates.bad
+    days, moments = _read_times(chunk, rows, ok, ctx)
+    ok &= days >= 0
 
-    counts = np.zeros((n, len(COUNT_FIELDS)), dtype=np.int64)
+    counts = np.zeros((n, len(FILE_COUNT_FIELDS)), dtype=np.int64)
+    if "views" not in chunk.columns:
+        counts[:, VIEWS] = UNKNOWN
     derive = np.ones(n, dtype=bool)  # rows whose interactions are likes+comments+shares+saves
-    for position, name in enumerate(COUNT_FIELDS):
+    for position, name in enumerate(FILE_COUNT_FIELDS):
         if name not in chunk.columns:
             continue
         ctx.present[position] = True
@@ -326,11 +516,11 @@ def _read_chunk(chunk: pd.DataFrame, ctx: _Context) -> None:
             parsed.bad & ~empty,
             rows,
             column,
-            lambda pos, p=parsed: p.problems.get(pos, "is not a count"),
+            lambda pos, p=parsed: p.problems.get(pos, _("is not a count")),
         )
         ok &= ~parsed.bad
-        if name in STAT_REQUIRED:
-            ctx.report(parsed.blank & ~empty, rows, column, "the number is missing")
+        if name in MEASURED:
+            ctx.report(parsed.blank & ~empty, rows, column, _("the number is missing"))
             ok &= ~parsed.blank
         counts[:, position] = parsed.values
         if name == "interactions":
@@ -342,7 +532,7 @@ def _read_chunk(chunk: pd.DataFrame, ctx: _Context) -> None:
         too_many & derive & ok,
         rows,
         "interactions",
-        f"likes + comments + shares + saves is above {ctx.max_count:,}",
+        _("likes + comments + shares + saves is above %(max)s") % {"max": f"{ctx.max_count:,}"},
     )
     ok &= ~too_many
 
@@ -350,7 +540,39 @@ def _read_chunk(chunk: pd.DataFrame, ctx: _Context) -> None:
     ok &= codes >= 0
     if TITLE in chunk.columns:
         _remember_titles(chunk[TITLE], codes, ok, ctx)
-    ctx.rows.add(codes[ok], dates.values[ok], counts[ok], rows[ok])
+    ctx.rows.add(codes[ok], days[ok], moments[ok], counts[ok], rows[ok])
+
+
+def _read_times(chunk: pd.DataFrame, rows: np.ndarray, ok: np.ndarray, ctx: _Context):
+    """Each row's day and moment (unix seconds); day -1 where neither can be read. A crawl
+    time gives the moment (and the day, in the current time zone, when there is no date); a
+    date alone gives the day and its last second as the moment."""
+    days = moments = None
+    if DATE in chunk.columns:
+        dates = parse_dates(chunk[DATE], describe=ctx.describe())
+        column = ctx.column(DATE)
+        ctx.report(dates.blank & ok, rows, column, _("the date is missing"))
+        ctx.report(
+            dates.bad & ok, rows, column, lambda pos: dates.problems.get(pos, _("is not a date"))
+        )
+        days = np.where(dates.blank | dates.bad, -1, dates.values).astype(np.int32)
+    if CRAWLED_AT in chunk.columns:
+        times = parse_moments(chunk[CRAWLED_AT], describe=ctx.describe())
+        column = ctx.column(CRAWLED_AT)
+        ctx.report(times.blank & ok, rows, column, _("the crawl time is missing"))
+        ctx.report(
+            times.bad & ok, rows, column, lambda pos: times.problems.get(pos, _("is not a time"))
+        )
+        moments = times.values
+        crawled = moments_to_days(moments)
+        unread = times.blank | times.bad
+        if days is None:
+            days = np.where(unread, -1, crawled).astype(np.int32)
+        else:
+            days[unread] = -1
+    if moments is None:
+        moments = days_to_moments(np.maximum(days, 0))
+    return days, moments
 
 
 def _empty_rows(chunk: pd.DataFrame, id_codes: np.ndarray, id_values) -> np.ndarray:
@@ -380,16 +602,18 @@ def _video_codes(
     id_problem = {}
     for position, text in enumerate(ids):
         if not text or text in {"nan", "None"}:
-            id_problem[position] = "the video id is missing"
+            id_problem[position] = _("the video id is missing")
         elif len(text) > VIDEO_ID_MAX_LENGTH:
-            id_problem[position] = f"the video id is longer than {VIDEO_ID_MAX_LENGTH} characters"
+            id_problem[position] = _("the video id is longer than %(max)s characters") % {
+                "max": VIDEO_ID_MAX_LENGTH
+            }
         elif looks_like_mangled_id(text):
-            id_problem[position] = (
-                f'"{text}" is a long id that Excel turned into a rounded number; '
+            id_problem[position] = _(
+                '"%(id)s" is a long id that Excel turned into a rounded number; '
                 "format the column as text and export again"
-            )
+            ) % {"id": text}
     column = ctx.column(PLATFORM_VIDEO_ID)
-    ctx.report((id_codes < 0) & ~empty, rows, column, "the video id is missing")
+    ctx.report((id_codes < 0) & ~empty, rows, column, _("the video id is missing"))
     if id_problem:
         flagged = np.zeros(len(ids) + 1, dtype=bool)  # last slot: code -1
         flagged[list(id_problem)] = True
@@ -401,16 +625,21 @@ def _video_codes(
         platform_codes, platform_values = pd.factorize(chunk[PLATFORM])
         slugs = [platform_slug_for(value, ctx.known_names) for value in platform_values]
         platform_column = ctx.column(PLATFORM)
-        ctx.report((platform_codes < 0) & ~empty, rows, platform_column, "the platform is missing")
+        ctx.report(
+            (platform_codes < 0) & ~empty, rows, platform_column, _("the platform is missing")
+        )
         platform_problem = {}
         for position, slug in enumerate(slugs):
             text = str(platform_values[position]).strip()
             if slug is None or slug not in ctx.platforms:
-                platform_problem[position] = f'unknown platform "{text}"'
+                platform_problem[position] = _('unknown platform "%(platform)s"') % {
+                    "platform": text
+                }
             elif ctx.file_slug and slug != ctx.file_slug:
-                platform_problem[position] = (
-                    f'this file is for {ctx.platforms[ctx.file_slug].name}, not "{text}"'
-                )
+                platform_problem[position] = _('this file is for %(platform)s, not "%(other)s"') % {
+                    "platform": ctx.platforms[ctx.file_slug].name,
+                    "other": text,
+                }
         if platform_problem:
             flagged = np.zeros(len(slugs) + 1, dtype=bool)
             flagged[list(platform_problem)] = True
@@ -456,98 +685,182 @@ def _remember_titles(titles: pd.Series, codes: np.ndarray, ok: np.ndarray, ctx: 
 # --- whole-file checks ------------------------------------------------------------------------
 
 
-def _drop_duplicates(ctx: _Context, codes, days, counts, rows, result: ImportResult):
+def _drop_duplicates(ctx: _Context, key, codes, days, moments, counts, rows, result):
     """A row repeated with the same numbers is harmless and counted once; the same video and
-    day with other numbers is a conflict the creator must settle."""
+    ``key`` (the day for daily numbers, the moment for lifetime totals) with other numbers is
+    a conflict the creator must settle."""
     if len(codes) < 2:
-        return codes, days, counts, rows
-    later = np.flatnonzero((codes[1:] == codes[:-1]) & (days[1:] == days[:-1])) + 1
+        return codes, days, moments, counts, rows
+    later = np.flatnonzero((codes[1:] == codes[:-1]) & (key[1:] == key[:-1])) + 1
     if not len(later):
-        return codes, days, counts, rows
+        return codes, days, moments, counts, rows
     differs = (counts[later] != counts[later - 1]).any(axis=1)
     conflicts = later[differs]
     described = conflicts[: ctx.describe()]
     for position in described:
         field_position = int(np.flatnonzero(counts[position] != counts[position - 1])[0])
-        name = COUNT_FIELDS[field_position]
+        name = FILE_COUNT_FIELDS[field_position]
         ctx.log.add(
             int(rows[position]),
             ctx.column(name),
-            f'the same video "{ctx.videos.ids[codes[position]]}" and date '
-            f"{days_to_date(days[position])} as row {rows[position - 1]}, with other numbers "
-            f"({counts[position, field_position]} here, {counts[position - 1, field_position]} "
-            "there)",
+            _(
+                'the same video "%(video)s" and date %(date)s as row %(row)s, with other '
+                "numbers (%(here)s here, %(there)s there)"
+            )
+            % {
+                "video": ctx.videos.ids[codes[position]],
+                "date": days_to_date(days[position]),
+                "row": rows[position - 1],
+                "here": counts[position, field_position],
+                "there": counts[position - 1, field_position],
+            },
         )
     ctx.log.add_count(len(conflicts) - len(described))
     repeats = later[~differs]
     if len(repeats):
-        result.notes.append(f"{len(repeats)} row(s) repeated another row exactly; counted once")
+        result.notes.append(
+            _("%(count)s row(s) repeated another row exactly; counted once")
+            % {"count": len(repeats)}
+        )
     keep = np.ones(len(codes), dtype=bool)
     keep[later] = False  # conflicts go too: the file is refused anyway
-    return codes[keep], days[keep], counts[keep], rows[keep]
+    return codes[keep], days[keep], moments[keep], counts[keep], rows[keep]
 
 
-def _choose_mode(ctx: _Context, cumulative: bool | None, codes, counts) -> tuple[str, str]:
+def _choose_mode(
+    ctx: _Context, cumulative: bool | None, video_ids, codes, days, moments, counts
+) -> tuple[str, str]:
+    """Daily numbers or lifetime totals, and why, decided in this order: what the creator
+    asked; the headers (a running-total prefix, a crawl time instead of a date); the file's
+    own shape (counts that only grow over a video's days); the stored history (one day per
+    video at or above what CourseReel holds is a snapshot). Anything else is daily."""
     if cumulative is True:
-        return "cumulative", "running totals, as requested"
+        return "cumulative", _("lifetime totals (snapshots), as requested")
     if cumulative is False:
-        return "daily", "daily numbers, as requested"
+        return "daily", _("daily numbers, as requested")
     labelled = ctx.mapping.cumulative_fields
     if labelled:
-        mapped = {name for name in COUNT_FIELDS if name in ctx.mapping.fields}
-        if labelled != mapped:
+        mapped = {name for name in FILE_COUNT_FIELDS if name in ctx.mapping.fields}
+        if labelled != mapped and CRAWLED_AT not in ctx.mapping.fields:
             daily = sorted(mapped - labelled)
             ctx.log.add(
                 1,
                 ctx.column(daily[0]),
-                "holds daily numbers while "
-                + ", ".join(f'"{ctx.column(n)}"' for n in sorted(labelled))
-                + " holds running totals; export one kind",
+                _("holds daily numbers while %(columns)s holds running totals; export one kind")
+                % {"columns": ", ".join(f'"{ctx.column(n)}"' for n in sorted(labelled))},
             )
         headers = ", ".join(f'"{ctx.column(n)}"' for n in sorted(labelled))
-        return "cumulative", f"the headers say running totals ({headers})"
+        return "cumulative", _("the headers say lifetime totals (%(headers)s)") % {
+            "headers": headers
+        }
+    if CRAWLED_AT in ctx.mapping.fields and DATE not in ctx.mapping.fields:
+        return "cumulative", _(
+            'a crawl time ("%(column)s") instead of a date: counts read at a moment are '
+            "lifetime totals"
+        ) % {"column": ctx.column(CRAWLED_AT)}
     same_video = codes[1:] == codes[:-1]
     pairs = int(same_video.sum())
-    if pairs < CUMULATIVE_MIN_PAIRS:
-        return "daily", "too few days per video to see running totals; read as daily numbers"
-    views = COUNT_FIELDS.index("views")
-    grows = False
-    for position in np.flatnonzero(ctx.present):
-        column = counts[:, position]
-        step = column[1:][same_video] - column[:-1][same_video]
-        if (step < 0).any():
-            return "daily", "numbers go down as well as up from day to day"
-        grows = grows or (position == views and bool((step > 0).any()))
-    if grows:
-        return (
-            "cumulative",
-            f"every video's numbers only grow from one day to the next ({pairs} day pairs), "
-            "as running totals do",
-        )
-    return "daily", "numbers go down as well as up from day to day"
-
-
-def _check_running_totals(ctx: _Context, codes, days, counts, rows) -> None:
-    """In a running-total export nothing ever goes down."""
-    if len(codes) < 2:
-        return
-    same_video = codes[1:] == codes[:-1]
-    for position, name in enumerate(COUNT_FIELDS):
-        falls = np.flatnonzero(same_video & (counts[1:, position] < counts[:-1, position])) + 1
-        described = falls[: ctx.describe()]
-        for at in described:
-            ctx.log.add(
-                int(rows[at]),
-                ctx.column(name),
-                f"the running total falls from {counts[at - 1, position]} (row {rows[at - 1]}) "
-                f"to {counts[at, position]}; a cumulative export never goes down",
+    if pairs:
+        if pairs < CUMULATIVE_MIN_PAIRS:
+            return "daily", _(
+                "too few days per video to see lifetime totals; read as daily numbers (choose "
+                "lifetime totals if they are)"
             )
-        ctx.log.add_count(len(falls) - len(described))
-    ctx.gaps = int((same_video & (days[1:] - days[:-1] > 1)).sum())
+        grows = False
+        for position in np.flatnonzero(ctx.present):
+            column = counts[:, position]
+            step = column[1:][same_video] - column[:-1][same_video]
+            if (step < 0).any():
+                return "daily", _("numbers go down as well as up from day to day")
+            grows = grows or bool((step > 0).any())
+        if grows:
+            return "cumulative", _(
+                "every video's numbers only grow from one day to the next (%(pairs)s day "
+                "pairs), as lifetime totals do"
+            ) % {"pairs": pairs}
+        return "daily", _("the numbers stay the same from day to day; read as daily numbers")
+    return _mode_from_history(ctx, video_ids, codes, days, moments, counts)
 
 
-def _preview(ctx: _Context, codes, days, counts, rows) -> list[dict]:
-    """The first rows of the file as they will be stored (daily numbers)."""
+def _mode_from_history(ctx: _Context, video_ids, codes, days, moments, counts):
+    """One day per video: lifetime totals are at or above what CourseReel already holds for
+    each video (its latest snapshot, else the sum of its stored days before the file's day);
+    a day's own numbers are far below it."""
+    compared, below = _compare_with_history(ctx, video_ids, codes, days, moments, counts)
+    if not compared:
+        return "daily", _(
+            "one day per video and nothing stored to compare it with: read as daily numbers"
+        )
+    if below:
+        return "daily", _(
+            "one day per video, below what CourseReel already holds for %(count)s video(s): "
+            "read as daily numbers"
+        ) % {"count": below}
+    return "cumulative", _(
+        "one day per video, at or above the lifetime totals CourseReel already holds for "
+        "%(count)s video(s): read as a snapshot of lifetime totals"
+    ) % {"count": compared}
+
+
+def _compare_with_history(ctx, video_ids, codes, days, moments, counts) -> tuple[int, int]:
+    """(videos with stored history, of which below it). One or two queries per
+    HISTORY_BATCH videos."""
+    file_ids = video_ids[codes]
+    known = np.flatnonzero(file_ids >= 0)
+    if not len(known):
+        return 0, 0
+    positions = [
+        i
+        for i, name in enumerate(FILE_COUNT_FIELDS)
+        if ctx.present[i] and name in SNAPSHOT_FIELDS and name in ctx.mapping.fields
+    ]
+    if not positions:
+        return 0, 0
+    names = [FILE_COUNT_FIELDS[i] for i in positions]
+    row_of = {int(file_ids[i]): int(i) for i in known}
+    latest_moment = datetime.fromtimestamp(int(moments.max()), timezone.get_current_timezone())
+    first_day = days_to_date(int(days.min()))
+    stored: dict[int, list] = {}
+    ids = list(row_of)
+    for start in range(0, len(ids), HISTORY_BATCH):
+        batch = ids[start : start + HISTORY_BATCH]
+        last = (
+            VideoSnapshot.objects.filter(video_id__in=batch, observed_at__lte=latest_moment)
+            .values("video_id")
+            .annotate(at=Max("observed_at"))
+            .order_by()
+        )
+        condition = Q()
+        for item in last:
+            condition |= Q(video_id=item["video_id"], observed_at=item["at"])
+        if condition:
+            for item in VideoSnapshot.objects.filter(condition).values("video_id", *names):
+                stored[item["video_id"]] = [item[name] for name in names]
+        rest = [video_id for video_id in batch if video_id not in stored]
+        daily_names = [name for name in names if name in COUNT_FIELDS]
+        if rest and daily_names:
+            sums = (
+                VideoDailyStat.objects.filter(video_id__in=rest, date__lt=first_day)
+                .values("video_id")
+                .annotate(**{f"sum_{name}": Sum(name) for name in daily_names})
+                .order_by()
+            )
+            for item in sums:
+                stored[item["video_id"]] = [item.get(f"sum_{name}") for name in names]
+    compared = below = 0
+    for video_id, totals in stored.items():
+        file_counts = counts[row_of[video_id], positions]
+        pairs = [(int(c), t) for c, t in zip(file_counts, totals, strict=True) if t is not None]
+        if not any(t > 0 for _c, t in pairs):
+            continue
+        compared += 1
+        below += any(c < t for c, t in pairs)
+    return compared, below
+
+
+def _preview(ctx: _Context, mode: str, codes, days, moments, counts, rows) -> list[dict]:
+    """The first rows of the file as they will be stored: daily numbers, or snapshots of
+    lifetime totals (with the moment they were observed)."""
     if not len(rows):
         return []
     if len(rows) > PREVIEW_ROWS:
@@ -555,6 +868,13 @@ def _preview(ctx: _Context, codes, days, counts, rows) -> list[dict]:
     else:
         first = np.arange(len(rows))
     first = first[np.argsort(rows[first])]
+    tz = timezone.get_current_timezone()
+    fields = SNAPSHOT_FIELDS if mode == "cumulative" else COUNT_FIELDS
+    shown = [
+        name
+        for name in fields
+        if mode != "cumulative" or ctx.present[FILE_COUNT_FIELDS.index(name)]
+    ]
     preview = []
     for position in first:
         code = int(codes[position])
@@ -562,9 +882,14 @@ def _preview(ctx: _Context, codes, days, counts, rows) -> list[dict]:
             "row": int(rows[position]),
             "platform": ctx.platforms[ctx.videos.slugs[code]].name,
             "platform_video_id": ctx.videos.ids[code],
-            "date": days_to_date(days[position]).isoformat(),
         }
-        item.update({name: int(counts[position, i]) for i, name in enumerate(COUNT_FIELDS)})
+        if mode == "cumulative":
+            item["observed_at"] = datetime.fromtimestamp(int(moments[position]), tz).isoformat()
+        else:
+            item["date"] = days_to_date(days[position]).isoformat()
+        for name in shown:
+            value = int(counts[position, FILE_COUNT_FIELDS.index(name)])
+            item[name] = None if value == UNKNOWN else value
         item["title"] = ctx.videos.titles[code] or ""
         preview.append(item)
     return preview
@@ -601,66 +926,6 @@ def _existing_video_ids(ctx: _Context) -> np.ndarray:
 
 def _group_starts(codes: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else codes
-
-
-def _to_daily(ctx: _Context, video_ids, codes, days, counts, rows, result: ImportResult):
-    """Running totals → each day's own numbers. The first day of a video in the file subtracts
-    what CourseReel already holds for it before that day, so a later export continues an
-    earlier one instead of counting its history again."""
-    daily = np.empty_like(counts)
-    np.subtract(counts[1:], counts[:-1], out=daily[1:])
-    starts = _group_starts(codes)
-    daily[starts] = counts[starts]
-    baselines = _stored_totals_before(video_ids, codes, days, starts)
-    for start in starts:
-        before = baselines.get(int(codes[start]))
-        if before is None:
-            continue
-        daily[start] = counts[start] - before
-        below = np.flatnonzero(daily[start] < 0)
-        if len(below):
-            name = COUNT_FIELDS[int(below[0])]
-            ctx.log.add(
-                int(rows[start]),
-                ctx.column(name),
-                f"the running total {counts[start, below[0]]} is below the "
-                f"{before[below[0]]} already imported for this video before "
-                f"{days_to_date(days[start])}",
-            )
-    if ctx.gaps:
-        result.notes.append(
-            f"{ctx.gaps} gap(s) between days of a video: each gap's growth is counted on the day "
-            "after it"
-        )
-    return daily
-
-
-def _stored_totals_before(video_ids, codes, days, starts) -> dict[int, np.ndarray]:
-    """Per file video code: the sums CourseReel holds for the video before its first day in
-    the file (only videos that have any). One query per BASELINE_BATCH videos."""
-    wanted = [
-        (int(codes[s]), int(video_ids[codes[s]]), days_to_date(days[s]))
-        for s in starts
-        if video_ids[codes[s]] >= 0
-    ]
-    totals: dict[int, np.ndarray] = {}
-    for start in range(0, len(wanted), BASELINE_BATCH):
-        batch = wanted[start : start + BASELINE_BATCH]
-        condition = Q()
-        for _, video_id, first_day in batch:
-            condition |= Q(video_id=video_id, date__lt=first_day)
-        code_of = {video_id: code for code, video_id, _ in batch}
-        sums = (
-            VideoDailyStat.objects.filter(condition)
-            .values("video_id")
-            .annotate(**{f"sum_{name}": Sum(name) for name in COUNT_FIELDS})
-            .order_by()
-        )
-        for item in sums:
-            totals[code_of[item["video_id"]]] = np.array(
-                [item[f"sum_{name}"] or 0 for name in COUNT_FIELDS], dtype=np.int64
-            )
-    return totals
 
 
 def _create_videos(ctx: _Context, video_ids, codes, days, rows) -> list[str]:
@@ -704,8 +969,8 @@ def _create_videos(ctx: _Context, video_ids, codes, days, rows) -> list[str]:
     if ctx.log:
         return []
     created = video_services.videos_create_imported(
-        owner_id=ctx.owner.pk, videos=[video for _, video in new]
+        owner_id=ctx.owner.pk, videos=[video for _code, video in new]
     )
-    for (code, _), video in zip(new, created, strict=True):
+    for (code, _video), video in zip(new, created, strict=True):
         video_ids[code] = video.pk
-    return [video.platform_video_id for _, video in new]
+    return [video.platform_video_id for _code, video in new]

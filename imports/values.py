@@ -14,6 +14,7 @@ from datetime import date, datetime, time
 import numpy as np
 import pandas as pd
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 EPOCH = date(1970, 1, 1)
 # No platform export predates this; an earlier date is a typo or a mangled cell.
@@ -120,7 +121,7 @@ def parse_counts(series: pd.Series, *, max_value: int, describe: int) -> Parsed:
     for pos in np.flatnonzero(bad)[:describe]:
         shown = _text(series.iat[pos])
         if unreadable[pos]:
-            problems[int(pos)] = f'"{shown}" is not a number'
+            problems[int(pos)] = _('"%(value)s" is not a number') % {"value": shown}
         else:
             problems[int(pos)] = _count_problem(float(numbers[pos]), max_value, shown)
     return Parsed(values, blank, bad, problems)
@@ -128,10 +129,13 @@ def parse_counts(series: pd.Series, *, max_value: int, describe: int) -> Parsed:
 
 def _count_problem(number: float, max_value: int, shown: str) -> str:
     if number < 0:
-        return f"{shown} is negative; counts are 0 or more"
+        return _("%(value)s is negative; counts are 0 or more") % {"value": shown}
     if number > max_value:
-        return f"{shown} is above the largest count accepted ({max_value:,})"
-    return f"{shown} is not a whole number"
+        return _("%(value)s is above the largest count accepted (%(max)s)") % {
+            "value": shown,
+            "max": f"{max_value:,}",
+        }
+    return _("%(value)s is not a whole number") % {"value": shown}
 
 
 def parse_dates(series: pd.Series, *, describe: int) -> Parsed:
@@ -168,13 +172,99 @@ def parse_dates(series: pd.Series, *, describe: int) -> Parsed:
     for pos in np.flatnonzero(bad)[:describe]:
         shown = _text(series.iat[pos])
         if unreadable[pos]:
-            problems[int(pos)] = f'"{shown}" is not a date (expected e.g. 2025-03-01)'
+            problems[int(pos)] = _('"%(value)s" is not a date (expected e.g. 2025-03-01)') % {
+                "value": shown
+            }
         elif too_early[pos]:
-            problems[int(pos)] = f"{shown} is before {EARLIEST_DATE.isoformat()}"
+            problems[int(pos)] = _("%(value)s is before %(earliest)s") % {
+                "value": shown,
+                "earliest": EARLIEST_DATE.isoformat(),
+            }
         else:
-            problems[int(pos)] = f"{shown} is in the future"
+            problems[int(pos)] = _("%(value)s is in the future") % {"value": shown}
     numbers[bad | blank] = 0
     return Parsed(numbers, blank, bad, problems)
+
+
+# A unix time above this is in milliseconds: as seconds it would be after the year 5000.
+MILLISECONDS_FROM = 100_000_000_000
+
+
+def parse_moments(series: pd.Series, *, describe: int) -> Parsed:
+    """Crawl times as unix seconds (int64): unix seconds or milliseconds (what crawlers and
+    browser extensions write) or a date and time in the current time zone."""
+    n = len(series)
+    numbers = np.array(pd.to_numeric(series, errors="coerce"), dtype=float, copy=True)
+    blank = np.zeros(n, dtype=bool)
+    seconds = np.where(numbers >= MILLISECONDS_FROM, numbers / 1000, numbers)
+    unread = np.flatnonzero(np.isnan(numbers))
+    if len(unread):
+        blank[unread] = blank_mask(series.iloc[unread])
+        todo = unread[~blank[unread]]
+        if len(todo):
+            rest = series.iloc[todo].astype(str).str.strip()
+            found = pd.Series(pd.NaT, index=rest.index, dtype="datetime64[us]")
+            for fmt in (*DATETIME_FORMATS, "ISO8601"):
+                missing = found.isna()
+                if not missing.any():
+                    break
+                found[missing] = pd.to_datetime(
+                    rest[missing], format=fmt, errors="coerce"
+                ).to_numpy(dtype="datetime64[us]")
+            local = pd.DatetimeIndex(found).tz_localize(
+                timezone.get_current_timezone(), ambiguous="NaT", nonexistent="shift_forward"
+            )
+            read = ~local.isna()
+            stamps = np.full(len(todo), np.nan)
+            stamps[read] = local[read].as_unit("s").asi8
+            seconds[todo] = stamps
+    unreadable = np.isnan(seconds) & ~blank
+    earliest = datetime.combine(EARLIEST_DATE, time.min).timestamp()
+    latest = timezone.now().timestamp() + 86_400
+    with np.errstate(invalid="ignore"):
+        too_early = ~unreadable & ~blank & (seconds < earliest)
+        too_late = ~unreadable & ~blank & (seconds > latest)
+    bad = unreadable | too_early | too_late
+    problems: dict[int, str] = {}
+    for pos in np.flatnonzero(bad)[:describe]:
+        shown = _text(series.iat[pos])
+        if unreadable[pos]:
+            problems[int(pos)] = _(
+                '"%(value)s" is not a time (expected unix seconds, milliseconds or e.g. '
+                "2025-03-01 08:00:00)"
+            ) % {"value": shown}
+        elif too_early[pos]:
+            problems[int(pos)] = _("%(value)s is before %(earliest)s") % {
+                "value": shown,
+                "earliest": EARLIEST_DATE.isoformat(),
+            }
+        else:
+            problems[int(pos)] = _("%(value)s is in the future") % {"value": shown}
+    values = np.where(bad | blank, 0, np.nan_to_num(seconds)).astype(np.int64)
+    return Parsed(values, blank, bad, problems)
+
+
+def moments_to_days(moments: np.ndarray) -> np.ndarray:
+    """Unix seconds → the day (since 1970) each falls on in the current time zone."""
+    local = pd.DatetimeIndex(pd.to_datetime(moments, unit="s", utc=True)).tz_convert(
+        timezone.get_current_timezone()
+    )
+    return local.tz_localize(None).to_numpy().astype("datetime64[D]").astype(np.int32)
+
+
+def days_to_moments(days: np.ndarray) -> np.ndarray:
+    """Each day's last second (23:59:59) in the current time zone, as unix seconds: when a
+    file of lifetime totals gives only dates, a day's totals are what it ended with."""
+    naive = pd.DatetimeIndex(
+        np.asarray(days, dtype=np.int64).astype("datetime64[D]").astype("datetime64[s]")
+        + np.timedelta64(86_399, "s")
+    )
+    local = naive.tz_localize(
+        timezone.get_current_timezone(),
+        ambiguous=np.zeros(len(naive), dtype=bool),
+        nonexistent="shift_backward",
+    )
+    return local.as_unit("s").asi8.astype(np.int64)
 
 
 def days_to_date(days: int) -> date:

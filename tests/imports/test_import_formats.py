@@ -9,7 +9,7 @@ import pytest
 
 from imports.stats import stats_import_file
 from tests.factories import VideoDailyStatFactory, VideoFactory
-from videos.models import Video, VideoDailyStat
+from videos.models import Video, VideoDailyStat, VideoSnapshot
 
 from .conftest import EN_HEADER, ZH_HEADER, csv_text, stat_rows
 
@@ -133,7 +133,8 @@ def test_a_workbook_named_csv_is_still_read_as_a_workbook(creator, write_xlsx):
 CUMULATIVE_HEADER = ["视频ID", "日期", "累计播放量", "累计点赞量", "累计评论量"]
 
 
-def test_running_totals_named_by_the_headers_become_daily_numbers(creator, write_file):
+def test_running_totals_named_by_the_headers_become_snapshots(creator, write_file):
+    """Each video's first row is its baseline: no day receives a lifetime total."""
     rows = [
         ["c", "2026-03-01", 100, 10, 1],
         ["c", "2026-03-02", 250, 12, 1],
@@ -145,13 +146,14 @@ def test_running_totals_named_by_the_headers_become_daily_numbers(creator, write
     )
     assert result.ok, result.error_lines()
     assert result.mode == "cumulative" and "累计播放量" in result.mode_reason
+    assert result.snapshots_stored == VideoSnapshot.objects.count() == 4
+    assert result.baselines == 2 and any("baseline" in w for w in result.warnings)
     c = VideoDailyStat.objects.filter(video__platform_video_id="c").order_by("date")
-    assert list(c.values_list("views", "likes", "comments", "interactions")) == [
-        (100, 10, 1, 11),
-        (150, 2, 0, 2),
-        (50, 8, 3, 11),
+    assert list(c.values_list("date", "views", "likes", "comments", "interactions")) == [
+        (date(2026, 3, 2), 150, 2, 0, 2),
+        (date(2026, 3, 3), 50, 8, 3, 11),
     ]
-    assert VideoDailyStat.objects.get(video__platform_video_id="d").views == 40
+    assert not VideoDailyStat.objects.filter(video__platform_video_id="d").exists()
 
 
 def test_running_totals_are_detected_from_the_numbers(creator, write_file):
@@ -191,9 +193,10 @@ def test_forcing_daily_keeps_growing_numbers_as_they_are(creator, write_file):
     assert VideoDailyStat.objects.order_by("date").last().views == 800
 
 
-def test_forced_running_totals_continue_what_is_stored(creator, write_file):
-    """A later export of running totals subtracts what CourseReel already holds before its
-    first day, so history is not counted twice."""
+def test_forced_running_totals_start_from_a_baseline_and_keep_stored_days(creator, write_file):
+    """A later export of running totals is a video's first snapshot: a baseline (its day gets
+    no lifetime total), the gain to the next snapshot is split over the missed day, and the
+    days imported earlier as daily numbers stay as they are."""
     video = VideoFactory(owner=creator, platform_video_id="cont")
     for day, views, likes in ((1, 100, 10), (2, 50, 5)):
         VideoDailyStatFactory(
@@ -218,14 +221,18 @@ def test_forced_running_totals_continue_what_is_stored(creator, write_file):
         cumulative=True,
     )
     assert result.ok, result.error_lines()
-    daily = video.daily_stats.order_by("date").values_list("date", "views", "interactions", "likes")
+    assert result.mode == "cumulative" and "as requested" in result.mode_reason
+    daily = video.daily_stats.order_by("date").values_list(
+        "date", "views", "interactions", "likes", "estimated"
+    )
     assert list(daily) == [
-        (date(2026, 3, 1), 100, 11, 10),
-        (date(2026, 3, 2), 50, 6, 5),
-        (date(2026, 3, 3), 30, 2, 1),
-        (date(2026, 3, 5), 20, 5, 4),
+        (date(2026, 3, 1), 100, 11, 10, False),
+        (date(2026, 3, 2), 50, 6, 5, False),
+        (date(2026, 3, 4), 10, 2, 2, True),
+        (date(2026, 3, 5), 10, 2, 2, True),
     ]
-    assert any("gap" in note for note in result.notes)
+    assert result.days_estimated == 2 and result.baselines == 1
+    assert any("interactions" in note for note in result.notes)  # not kept from totals
 
     again = stats_import_file(
         owner=creator,
@@ -233,4 +240,40 @@ def test_forced_running_totals_continue_what_is_stored(creator, write_file):
         platform=video.platform,
         cumulative=True,
     )
-    assert (again.created, again.updated) == (0, 0)
+    assert (again.created, again.updated, again.snapshots_stored) == (0, 0, 0)
+    assert again.snapshots_repeated == 2
+
+
+def test_a_running_total_that_falls_is_a_correction_not_a_refusal(creator, write_file):
+    rows = [
+        ["c", "2026-03-01", 100, 10, 1],
+        ["c", "2026-03-02", 150, 12, 1],
+        ["c", "2026-03-03", 140, 13, 1],  # the platform corrected its views down
+    ]
+    result = stats_import_file(
+        owner=creator, path=write_file(csv_text(CUMULATIVE_HEADER, rows)), platform="douyin"
+    )
+    assert result.ok, result.error_lines()
+    assert result.corrections == 1
+    assert any("fell from 150 to 140" in note for note in result.notes)
+    days = VideoDailyStat.objects.order_by("date").values_list("views", "likes")
+    assert list(days) == [(50, 2), (0, 1)]  # never a negative day
+
+
+def test_lifetime_totals_below_the_stored_days_are_a_baseline_not_a_refusal(creator, write_file):
+    """v0 holds 7 views imported for 2026-03-01; a first snapshot of 5 is its baseline (it
+    says nothing about the days before it) and the stored day stays."""
+    video = VideoFactory(owner=creator, platform_video_id="v0")
+    VideoDailyStatFactory(video=video, date=date(2026, 3, 1), views=7)
+    rows = [["v0", "2026-03-02", 5, 0, 0, 0, 0, 0], ["v0", "2026-03-03", 9, 0, 0, 0, 0, 0]]
+    result = stats_import_file(
+        owner=creator,
+        path=write_file(csv_text(EN_HEADER, rows)),
+        platform=video.platform,
+        cumulative=True,
+    )
+    assert result.ok, result.error_lines()
+    assert list(video.daily_stats.order_by("date").values_list("date", "views")) == [
+        (date(2026, 3, 1), 7),
+        (date(2026, 3, 3), 4),
+    ]

@@ -46,10 +46,18 @@ def where(result) -> list[tuple[int | None, str | None]]:
 
 
 def test_missing_required_column(creator, existing, write_file):
-    header = ["视频ID", "日期", "评论量", "点赞量"]  # no views column
-    result = refuse(creator, write_file(csv_text(header, [["v0", "2026-03-02", 1, 1]])))
+    header = ["视频ID", "日期", "标题"]  # no count at all
+    result = refuse(creator, write_file(csv_text(header, [["v0", "2026-03-02", "x"]])))
     assert len(result.errors) == 1
-    assert "no column for views" in result.errors[0].message
+    assert "no column with a count" in result.errors[0].message
+    assert result.ignored_columns == []
+
+
+def test_no_date_and_no_crawl_time(creator, existing, write_file):
+    header = ["视频ID", "点赞量", "whatever"]
+    result = refuse(creator, write_file(csv_text(header, [["v0", 1, "x"]])))
+    assert "no column for the date or the crawl time" in result.errors[0].message
+    assert result.ignored_columns == ["whatever"]  # listed although the file is refused
 
 
 def test_two_columns_meaning_the_same_field(creator, existing, write_file):
@@ -267,26 +275,6 @@ def test_a_platform_column_that_disagrees_with_the_platform_given(creator, exist
     rows = [[*row, "快手"] for row in stat_rows(videos=1, days=2)]
     result = refuse(creator, write_file(csv_text([*EN_HEADER, "平台"], rows)))
     assert where(result) == [(2, "平台"), (3, "平台")]
-
-
-def test_running_totals_that_fall(creator, existing, write_file):
-    header = ["视频ID", "日期", "累计播放量", "累计点赞量", "累计评论量"]
-    rows = [
-        ["c", "2026-03-01", 100, 10, 1],
-        ["c", "2026-03-02", 150, 12, 1],
-        ["c", "2026-03-03", 140, 13, 1],  # row 4: views fall
-    ]
-    result = refuse(creator, write_file(csv_text(header, rows)))
-    assert where(result) == [(4, "累计播放量")]
-    assert "falls from 150 (row 3) to 140" in result.errors[0].message
-
-
-def test_running_totals_below_what_is_already_stored(creator, existing, write_file):
-    """v0 holds 7 views on 2026-03-01; a running total of 5 the next day cannot be."""
-    rows = [["v0", "2026-03-02", 5, 0, 0, 0, 0, 0], ["v0", "2026-03-03", 9, 0, 0, 0, 0, 0]]
-    result = refuse(creator, write_file(csv_text(EN_HEADER, rows)), cumulative=True)
-    assert where(result) == [(2, "views")]
-    assert "below the 7 already imported" in result.errors[0].message
 
 
 def test_the_header_row_as_refused_in_a_preview_keeps_the_mapping(creator, existing, write_file):

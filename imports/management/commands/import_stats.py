@@ -31,7 +31,8 @@ class Command(BaseCommand):
         mode.add_argument(
             "--cumulative",
             action="store_true",
-            help="the file holds running totals (default: detected)",
+            help="the file holds lifetime totals, stored as snapshots (default: decided from "
+            "the headers, the numbers and the stored history)",
         )
         mode.add_argument(
             "--daily", action="store_true", help="the file holds daily numbers (default: detected)"
@@ -47,5 +48,9 @@ class Command(BaseCommand):
             platform=options["platform"],
             cumulative=cumulative,
             dry_run=options["dry_run"],
+            interface="command",
         )
+        if result.ok:
+            for warning in result.warnings:
+                self.stdout.write(self.style.WARNING(f"warning: {warning}"))
         result_report(self, file, result, options["verbosity"])
