@@ -107,3 +107,39 @@ def test_imports_page_query_count_is_fixed(
     # session, user, platforms (the form's choices), the history
     with django_assert_num_queries(4):
         assert creator_client.get("/imports/").status_code == 200
+
+
+def test_a_refused_file_lists_its_ignored_columns_and_asks_for_the_platform_in_the_form(
+    creator_client, creator
+):
+    content = "视频ID,日期,播放量,备注\nv1,2026-11-20,10,x\n".encode()
+    creator_client.post(
+        "/imports/",
+        {
+            "kind": "stats",
+            "mode": "auto",
+            "file": SimpleUploadedFile("export.csv", content, content_type="text/csv"),
+        },
+    )
+    job = ImportJob.objects.get(owner=creator)
+    import_job_run(job_id=job.id)
+    html = creator_client.get(f"/imports/{job.id}/").content.decode()
+    assert "nothing was written" in html
+    assert "Choose the platform in the form" in html and "--platform" not in html
+    assert 'data-testid="ignored-columns"' in html and "<code>备注</code>" in html
+
+
+def test_a_lifetime_totals_file_shows_its_snapshots_and_baselines(creator_client, creator):
+    content = (
+        "视频ID,日期,累计播放,累计点赞,累计评论\n"
+        "vid-a,2026-11-20,1000,50,10\n"
+        "vid-a,2026-11-21,1200,60,12\n"
+    ).encode()
+    _upload(creator_client, content, preview=False)
+    job = ImportJob.objects.get(owner=creator)
+    import_job_run(job_id=job.id)
+    html = creator_client.get(f"/imports/{job.id}/").content.decode()
+    assert 'data-testid="snapshot-figures"' in html
+    assert "lifetime totals (stored as snapshots)" in html
+    assert "their first snapshot is a baseline" in html
+    assert list(VideoDailyStat.objects.values_list("views", flat=True)) == [200]
