@@ -280,8 +280,7 @@ def stats_import_file(
         result.platform = platforms[file_slug].name
     codes, days, moments, counts, rows = ctx.rows.sorted()
     result.rows = len(codes)
-    video_ids = _existing_video_ids(ctx)
-    mode, reason = _choose_mode(ctx, cumulative, video_ids, codes, days, moments, counts)
+    mode, reason = _choose_mode(ctx, cumulative, codes, days, moments, counts)
     result.mode, result.mode_reason = mode, reason
     key = moments if mode == "cumulative" else days
     codes, days, moments, counts, rows = _drop_duplicates(
@@ -728,7 +727,7 @@ def _drop_duplicates(ctx: _Context, key, codes, days, moments, counts, rows, res
 
 
 def _choose_mode(
-    ctx: _Context, cumulative: bool | None, video_ids, codes, days, moments, counts
+    ctx: _Context, cumulative: bool | None, codes, days, moments, counts
 ) -> tuple[str, str]:
     """Daily numbers or lifetime totals, and why, decided in this order: what the creator
     asked; the headers (a running-total prefix, a crawl time instead of a date); the file's
@@ -779,13 +778,14 @@ def _choose_mode(
                 "pairs), as lifetime totals do"
             ) % {"pairs": pairs}
         return "daily", _("the numbers stay the same from day to day; read as daily numbers")
-    return _mode_from_history(ctx, video_ids, codes, days, moments, counts)
+    return _mode_from_history(ctx, codes, days, moments, counts)
 
 
-def _mode_from_history(ctx: _Context, video_ids, codes, days, moments, counts):
+def _mode_from_history(ctx: _Context, codes, days, moments, counts):
     """One day per video: lifetime totals are at or above what CourseReel already holds for
     each video (its latest snapshot, else the sum of its stored days before the file's day);
     a day's own numbers are far below it."""
+    video_ids = _existing_video_ids(ctx)  # only this last step needs the database
     compared, below = _compare_with_history(ctx, video_ids, codes, days, moments, counts)
     if not compared:
         return "daily", _(
