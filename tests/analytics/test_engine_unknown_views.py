@@ -120,3 +120,34 @@ def test_figures_turn_unknown_and_back_and_a_rerun_writes_nothing(creator):
     stat.views = 50
     stat.save(update_fields=["views"])
     assert _metrics(video)["7d"].frequency == pytest.approx(0.2)
+
+
+def test_funnel_sums_known_views_and_skips_unknown_engagement(creator):
+    from django.utils import timezone
+
+    from analytics.funnel import funnel_recompute
+    from tests.factories import CampaignFactory, CourseFactory, ScheduledPostFactory
+    from tracking.models import FunnelStat
+
+    course = CourseFactory(owner=creator)
+    campaign = CampaignFactory(
+        owner=creator, course=course, launch_date=TODAY - timedelta(days=3),
+        prelaunch_days=3, followup_days=3,
+    )  # fmt: skip
+    measured = VideoFactory(owner=creator, course=course, topic="Python")
+    unmeasured = VideoFactory(owner=creator, course=course, topic="Python")
+    for video in (measured, unmeasured):
+        ScheduledPostFactory(campaign=campaign, video=video)
+    _stat(measured, 3, 1000, 100, 10, 40)  # launch day
+    _stat(unmeasured, 3, None, 500, 50, 50)
+    _stat(unmeasured, 2, None, 500, 50, 50)
+    engine.engagement_recompute(owner_ids=[creator.id], today=TODAY)
+    funnel_recompute(owner_ids=[creator.id], today=TODAY, now=timezone.now())
+    stats = FunnelStat.objects.filter(owner=creator)
+    launch = stats.get(scope="phase", campaign=campaign, phase="launch")
+    assert launch.views == 1000
+    assert stats.get(scope="video", video=unmeasured).views == 0
+    topic = stats.get(scope="topic")
+    assert topic.views == 1000 and topic.videos == 2
+    # Mean D_F over the videos whose D_F is known: the measured one alone.
+    assert topic.engagement == pytest.approx(0.5 * 0.1 + 0.5 * 0.5)
