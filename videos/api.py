@@ -114,7 +114,15 @@ class VideoDailyStatSerializer(OwnedModelSerializer):
         model = VideoDailyStat
         fields = ["id", "video", "date", *VideoDailyStat.COUNT_FIELDS]
         read_only_fields = ["id"]
-        extra_kwargs = {name: COUNT_KWARGS for name in VideoDailyStat.COUNT_FIELDS}
+        extra_kwargs = {
+            **{name: COUNT_KWARGS for name in VideoDailyStat.COUNT_FIELDS},
+            # null: the source does not report views (unknown, not zero; F leaves the day out).
+            "views": {
+                **COUNT_KWARGS,
+                "allow_null": True,
+                "help_text": "null when the source does not report views (unknown, not 0).",
+            },
+        }
 
 
 class StatRowSerializer(serializers.Serializer):
