@@ -70,6 +70,7 @@ def seed():
         )
         totals[:, column] = frame - offset
     totals[rng.random(len(days)) < 0.002, 0] -= 50  # a platform correcting itself
+    np.maximum(totals, 0, out=totals)
     table = VideoSnapshot._meta.db_table
     base = np.datetime64("2026-01-01T14:00:00")
     moments = (base + days.astype("timedelta64[D]")).astype(str)
