@@ -233,3 +233,15 @@ def test_a_video_seen_once_has_no_days(creator, video):
     outcome = record(creator, observe(video, at(5), views=10))
     assert outcome.days_created == 0 and outcome.baselines == 1
     assert (at(5) - timedelta(days=1)).date() == date(2026, 3, 4)
+
+
+def test_a_bulk_row_without_views_is_stored_as_unknown(creator, video):
+    outcome = services.stats_bulk_upsert(
+        owner=creator,
+        rows=[
+            {"video": video.pk, "date": date(2026, 3, 1), "views": None, "likes": 4},
+            {"video": video.pk, "date": date(2026, 3, 2), "views": 0, "likes": 1},
+        ],
+    )
+    assert outcome.created == 2
+    assert [row[0] for row in days_of(video).values()] == [None, 0]
