@@ -100,3 +100,23 @@ def test_bad_arguments(creator, write_file, argv, message):
 
 def test_missing_file(creator):
     assert run("import_stats", "/no/such/file.csv", "--owner", creator.username) == 1
+
+
+def test_the_command_names_its_platform_option_and_warns_about_baselines(
+    creator, write_file, capsys
+):
+    rows = [["x1", "2026-03-01", 1, 1, 1, 1, 1, 1]]
+    with pytest.raises(CommandError, match="--platform"):
+        call_command("import_stats", str(write_file(csv_text(EN_HEADER, rows))), owner="alice")
+    header = ["视频ID", "日期", "累计播放", "累计点赞"]
+    totals = [["c1", "2026-03-01", 100, 5], ["c1", "2026-03-02", 160, 9]]
+    out = StringIO()
+    call_command(
+        "import_stats",
+        str(write_file(csv_text(header, totals), name="totals.csv")),
+        owner="alice",
+        platform="douyin",
+        stdout=out,
+    )
+    assert "warning: 1 video(s) seen for the first time" in out.getvalue()
+    assert list(VideoDailyStat.objects.values_list("views", flat=True)) == [60]
