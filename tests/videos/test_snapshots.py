@@ -245,3 +245,12 @@ def test_a_bulk_row_without_views_is_stored_as_unknown(creator, video):
     )
     assert outcome.created == 2
     assert [row[0] for row in days_of(video).values()] == [None, 0]
+
+
+def test_hourly_syncs_one_at_a_time_keep_the_day_up_to_date(creator, video):
+    record(creator, observe(video, at(1, 23), views=100))
+    for hour, views in ((1, 120), (5, 150), (9, 190)):
+        outcome = record(creator, observe(video, at(2, hour), views=views))
+        assert outcome.stored == 1
+        assert days_of(video)[date(2026, 3, 2)][0] == views - 100
+    assert outcome.days_updated == 1 and outcome.days_created == 0
