@@ -1,8 +1,9 @@
 """Snapshot derivation benchmark: daily statistics from 1,000,000 snapshots (× SCALE).
 
-10,000 videos × ~100 daily snapshots over 111 days of lifetime counts (a tenth of the days missed, so gains
-are split over gaps; a few counts corrected downwards; some snapshots without views). Compared,
-in the same run and on the same rows, with the one SQL statement a hand-written derivation
+10,000 videos × ~100 daily snapshots over 111 days of lifetime counts (a tenth of the days
+missed, so gains are split over gaps; a few counts corrected downwards; some snapshots
+without views). Compared, in the same run and on the same rows, with the one SQL statement a
+hand-written derivation
 would be: ``INSERT INTO`` the daily table ``SELECT`` the differences from ``LAG()`` over each
 video's snapshots (no baselines, no gap splitting, no time zone, no corrections: the floor).
 Both write into the same empty daily table, with its indexes; best of two runs each.
