@@ -112,6 +112,9 @@ class ImportJob(TimestampedModel):
     # From the form that asked for the job (a uuid rendered into it): the same form sent
     # twice — a double click, a resent request — finds this job instead of making another.
     submit_key = models.UUIDField(_("submit key"), null=True, blank=True, editable=False)
+    # The language of the page that asked for the job: the worker writes the file's problems,
+    # the mode's reason and the notes in it (blank: the site's language).
+    language = models.CharField(_("language"), max_length=10, blank=True, editable=False)
 
     objects = OwnedQuerySet.as_manager()
 

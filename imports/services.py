@@ -107,6 +107,7 @@ def import_job_create(
         platform=platform_resolve(platform),
         mode=mode,
         dry_run=dry_run,
+        language=(translation.get_language() or "")[:10],
     )
     if enqueue:
         # Set before the message is sent: one that never reaches the broker is resent too.
@@ -147,6 +148,13 @@ def _dead(now) -> Q:
 
 
 def import_job_run(*, job_id: int) -> ImportJob | None:
+    """Process a job in the language of the page that asked for it (see ``_run``)."""
+    language = ImportJob.objects.filter(pk=job_id).values_list("language", flat=True).first()
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return _run(job_id=job_id)
+
+
+def _run(*, job_id: int) -> ImportJob | None:
     """Process a job; safe to deliver twice. A pending job is claimed by one worker (one
     conditional UPDATE); a finished job, or one whose worker still beats, is left alone; one
     whose worker died starts over: its writes were one transaction, rolled back with it.
