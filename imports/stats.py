@@ -265,9 +265,10 @@ def stats_import_file(
             return result.refuse(log)
         # Rows are in (video, day) order: new videos got ascending ids, so the unique index
         # is filled mostly in order.
-        result.created, result.updated = video_services.stats_upsert(
+        written = video_services.stats_upsert(
             owner_id=owner.pk, video_ids=video_ids[codes], days=days, counts=counts
         )
+        result.created, result.updated = written.created, written.updated
         result.unchanged = len(codes) - result.created - result.updated
         if dry_run:
             transaction.set_rollback(True)

@@ -22,7 +22,7 @@ from core.errors import RowsInvalid, merge_row_errors, row_error
 from core.events import Event, emit
 
 from . import stats_writer
-from .models import PipelineStatus, Platform, Video, VideoDailyStat
+from .models import PipelineStatus, Platform, StatOrigin, Video, VideoDailyStat
 
 COUNT_FIELDS = VideoDailyStat.COUNT_FIELDS
 # The parts an absent interactions count is the sum of (DESIGN.md: I = likes + comments +
@@ -193,22 +193,33 @@ def stats_changed_payload(*, video_ids, days) -> dict[str, Any]:
 
 @transaction.atomic
 def stats_upsert(
-    *, owner_id: int, video_ids: np.ndarray, days: np.ndarray, counts: np.ndarray
-) -> tuple[int, int]:
+    *,
+    owner_id: int,
+    video_ids: np.ndarray,
+    days: np.ndarray,
+    counts: np.ndarray,
+    origin: str = StatOrigin.IMPORTED,
+    estimated: np.ndarray | None = None,
+) -> stats_writer.UpsertCounts:
     """Insert or update daily rows of the creator's own videos (ids already checked by the
     caller) in the caller's transaction; ``stats.changed`` when anything was written.
 
-    ``days`` count from 1970-01-01; ``counts`` has one column per ``COUNT_FIELDS`` name.
-    Returns (created, updated); unchanged rows are left alone.
+    ``days`` count from 1970-01-01; ``counts`` has one column per ``COUNT_FIELDS`` name
+    (views may be ``stats_writer.UNKNOWN``). Imported rows replace derived ones; derived rows
+    (from ``videos.snapshots``) never replace imported ones. Returns (created, updated,
+    replaced); unchanged rows are left alone.
     """
-    created, updated = stats_writer.stats_upsert(video_ids=video_ids, days=days, counts=counts)
+    outcome = stats_writer.stats_upsert(
+        video_ids=video_ids, days=days, counts=counts, origin=str(origin), estimated=estimated
+    )
+    created, updated = outcome.created, outcome.updated
     if created or updated:
         emit(
             Event.STATS_CHANGED,
             owner_id=owner_id,
             payload=stats_changed_payload(video_ids=video_ids, days=days),
         )
-    return created, updated
+    return outcome
 
 
 @transaction.atomic
@@ -301,10 +312,8 @@ def stats_bulk_upsert(*, owner, rows: Sequence[dict[str, Any]]) -> BulkOutcome:
     counts = np.array([_counts(row) for row in rows], dtype=np.int64).reshape(
         len(rows), len(COUNT_FIELDS)
     )
-    created, updated = stats_upsert(
-        owner_id=owner.pk, video_ids=video_ids, days=days, counts=counts
-    )
-    return BulkOutcome(received=len(rows), created=created, updated=updated)
+    outcome = stats_upsert(owner_id=owner.pk, video_ids=video_ids, days=days, counts=counts)
+    return BulkOutcome(received=len(rows), created=outcome.created, updated=outcome.updated)
 
 
 def _counts(row: dict[str, Any]) -> list[int]:

@@ -26,9 +26,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .models import VideoSnapshot
+import numpy as np
+import pandas as pd
+from django.db import connection, transaction
+from django.utils import timezone
+
+from . import stats_writer
+from .models import StatOrigin, VideoDailyStat, VideoSnapshot
 
 SNAPSHOT_FIELDS = VideoSnapshot.COUNT_FIELDS
+DAILY_FIELDS = VideoDailyStat.COUNT_FIELDS
+UNKNOWN = stats_writer.UNKNOWN
+# Daily interactions are the gained likes + comments + shares + saves.
+INTERACTION_PARTS = ("likes", "comments", "shares", "saves")
+# Videos re-derived per read: bounds the memory of one pass and the size of an IN list.
+DERIVE_BATCH_VIDEOS = 5_000
+PG_COPY_HEADER_BYTES = 19
 
 
 @dataclass(frozen=True)
@@ -68,5 +81,318 @@ def snapshots_record(
 ) -> SnapshotOutcome:
     """Store the observations (the creator's own videos, checked by the caller) and re-derive
     the days they touch, in the caller's transaction; ``stats.changed`` when days changed.
-    Recording the same observations again stores nothing and changes nothing."""
-    raise NotImplementedError  # lands on main with its tests (see the module docstring)
+    Recording the same observations again stores nothing and changes nothing; an observation
+    of a stored moment with other numbers replaces it (the platform's latest word)."""
+    observations = list(observations)
+    outcome = SnapshotOutcome(received=len(observations))
+    if not observations:
+        return outcome
+    latest: dict[tuple[int, datetime], Observation] = {}
+    for item in observations:
+        latest[(item.video_id, item.observed_at.replace(microsecond=0))] = item
+    with transaction.atomic():
+        video_ids = sorted({video_id for video_id, _ in latest})
+        stored = _stored_moments(video_ids, [moment for _, moment in latest])
+        seen_before = _videos_with_snapshots(video_ids)
+        rows, changed = [], []
+        for (video_id, moment), item in latest.items():
+            values = {name: _count(item.counts.get(name)) for name in SNAPSHOT_FIELDS}
+            previous = stored.get((video_id, moment))
+            if previous is None:
+                outcome.stored += 1
+            elif previous == tuple(values[name] for name in SNAPSHOT_FIELDS):
+                outcome.repeated += 1
+                continue
+            else:
+                changed.append((video_id, moment))
+            rows.append(
+                VideoSnapshot(video_id=video_id, observed_at=moment, source=source, **values)
+            )
+        outcome.baselines = len(set(video_ids) - seen_before)
+        if rows:
+            VideoSnapshot.objects.bulk_create(
+                rows,
+                batch_size=1_000,
+                update_conflicts=True,
+                unique_fields=["video", "observed_at"],
+                update_fields=[*SNAPSHOT_FIELDS, "source"],
+            )
+            touched = {}
+            for row in rows:
+                first = touched.get(row.video_id)
+                touched[row.video_id] = (
+                    row.observed_at if first is None else min(first, row.observed_at)
+                )
+            snapshots_derive(owner_id=owner_id, since=touched, outcome=outcome)
+    return outcome
+
+
+def _count(value) -> int | None:
+    if value is None:
+        return None
+    value = int(value)
+    if value < 0:
+        raise ValueError("a lifetime count cannot be negative")
+    return value
+
+
+def _stored_moments(video_ids, moments) -> dict[tuple[int, datetime], tuple]:
+    """The stored snapshots at the moments being recorded (to tell new from repeated)."""
+    found = {}
+    low, high = min(moments), max(moments)
+    for start in range(0, len(video_ids), DERIVE_BATCH_VIDEOS):
+        batch = video_ids[start : start + DERIVE_BATCH_VIDEOS]
+        query = VideoSnapshot.objects.filter(
+            video_id__in=batch, observed_at__gte=low, observed_at__lte=high
+        ).values_list("video_id", "observed_at", *SNAPSHOT_FIELDS)
+        for video_id, moment, *values in query:
+            found[(video_id, moment)] = tuple(values)
+    return found
+
+
+def _videos_with_snapshots(video_ids) -> set[int]:
+    found: set[int] = set()
+    for start in range(0, len(video_ids), DERIVE_BATCH_VIDEOS):
+        batch = video_ids[start : start + DERIVE_BATCH_VIDEOS]
+        found.update(
+            VideoSnapshot.objects.filter(video_id__in=batch)
+            .values_list("video_id", flat=True)
+            .distinct()
+        )
+    return found
+
+
+@dataclass
+class Derived:
+    """Daily rows derived from snapshots, in (video, day) order, and the corrections met."""
+
+    video_ids: np.ndarray
+    days: np.ndarray  # since 1970-01-01, in the creator's time zone
+    counts: np.ndarray  # one column per DAILY_FIELDS name; views may be UNKNOWN
+    estimated: np.ndarray
+    corrections: dict[int, dict[str, list[int]]]  # snapshot id → {field: [before, after]}
+
+
+def snapshots_derive(
+    *,
+    owner_id: int,
+    video_ids: Iterable[int] | None = None,
+    since: dict[int, datetime] | None = None,
+    outcome: SnapshotOutcome | None = None,
+) -> SnapshotOutcome:
+    """Re-derive the daily rows of the videos from all their snapshots and write the days that
+    changed (``since``: per video, the earliest new observation — only days from the one
+    before it on are written). In the caller's transaction."""
+    outcome = outcome or SnapshotOutcome()
+    wanted = sorted(since) if since is not None else sorted(set(video_ids or ()))
+    tz = timezone.get_current_timezone()
+    for start in range(0, len(wanted), DERIVE_BATCH_VIDEOS):
+        batch = wanted[start : start + DERIVE_BATCH_VIDEOS]
+        ids, videos, seconds, counts = _read_snapshots(batch)
+        if not len(ids):
+            continue
+        local_days = _local_days(seconds, tz)
+        derived = derive_days(videos, local_days, counts, ids)
+        keep = np.ones(len(derived.video_ids), dtype=bool)
+        if since is not None:
+            keep = derived.days >= _first_days(videos, local_days, seconds, since, derived)
+        if keep.any():
+            written = stats_writer_upsert(owner_id, derived, keep)
+            outcome.days_created += written.created
+            outcome.days_updated += written.updated
+            outcome.kept_imported += written.replaced
+            outcome.days_estimated += int(derived.estimated[keep].sum())
+        _store_corrections(derived.corrections)
+        if derived.corrections:
+            moments = dict(
+                VideoSnapshot.objects.filter(pk__in=list(derived.corrections)).values_list(
+                    "pk", "observed_at"
+                )
+            )
+            video_of = dict(zip(ids.tolist(), videos.tolist(), strict=True))
+            for snapshot_id, fields in derived.corrections.items():
+                moment = moments[snapshot_id]
+                if since is not None and moment < since.get(video_of[snapshot_id], moment):
+                    continue  # reported when it was recorded
+                for name, (before, after) in fields.items():
+                    outcome.corrections.append(
+                        Correction(video_of[snapshot_id], name, before, after, moment)
+                    )
+    return outcome
+
+
+def stats_writer_upsert(owner_id: int, derived: Derived, keep: np.ndarray):
+    """Through the daily-statistics service, which emits ``stats.changed`` (imported here:
+    the services module re-exports this one's entry points)."""
+    from .services import stats_upsert
+
+    return stats_upsert(
+        owner_id=owner_id,
+        video_ids=derived.video_ids[keep],
+        days=derived.days[keep],
+        counts=derived.counts[keep],
+        origin=StatOrigin.DERIVED,
+        estimated=derived.estimated[keep],
+    )
+
+
+def _first_days(videos, local_days, seconds, since, derived: Derived) -> np.ndarray:
+    """Per derived row: the first day that may have changed — the day after the observation
+    before the earliest new one (its gain spreads from there), or the new one's own day."""
+    first_by_video = {}
+    starts = np.flatnonzero(np.r_[True, videos[1:] != videos[:-1]])
+    ends = np.r_[starts[1:], len(videos)]
+    for begin, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        video_id = int(videos[begin])
+        moment = since.get(video_id)
+        cutoff = int(moment.timestamp()) if moment is not None else 0
+        position = begin + int(np.searchsorted(seconds[begin:end], cutoff))
+        position = min(position, end - 1)
+        first_by_video[video_id] = (
+            local_days[position - 1] + 1 if position > begin else local_days[position]
+        )
+    lookup = np.array([first_by_video[int(v)] for v in derived.video_ids], dtype=np.int64)
+    return lookup
+
+
+def _read_snapshots(video_ids: list[int]):
+    """(snapshot ids, video ids, epoch seconds, counts with UNKNOWN for NULL) in (video,
+    moment) order. PostgreSQL: one binary COPY parsed by numpy (fixed-width rows)."""
+    table = connection.ops.quote_name(VideoSnapshot._meta.db_table)
+    values = ", ".join(f"COALESCE({name}, -1)" for name in SNAPSHOT_FIELDS)
+    if connection.vendor == "postgresql":
+        sql = (
+            f"SELECT id::int8, video_id::int8, EXTRACT(EPOCH FROM observed_at)::int8, {values} "
+            f"FROM {table} WHERE video_id = ANY(ARRAY{video_ids}::int8[]) "
+            "ORDER BY video_id, observed_at"
+        )
+        buffer = bytearray()
+        with connection.cursor() as cursor, connection.wrap_database_errors:
+            with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)") as copy:
+                for block in copy:
+                    buffer += block
+        width = 3 + len(SNAPSHOT_FIELDS)
+        dtype = np.dtype(
+            [("fields", ">i2")]
+            + [item for i in range(width) for item in ((f"l{i}", ">i4"), (f"v{i}", ">i8"))]
+        )
+        body = memoryview(buffer)[PG_COPY_HEADER_BYTES : len(buffer) - 2]
+        rows = np.frombuffer(body, dtype=dtype)
+        columns = np.stack([rows[f"v{i}"].astype(np.int64) for i in range(width)], axis=1)
+    else:
+        placeholders = ", ".join(["%s"] * len(video_ids))
+        sql = (
+            f"SELECT id, video_id, CAST(strftime('%%s', observed_at) AS INTEGER), {values} "
+            f"FROM {table} WHERE video_id IN ({placeholders}) ORDER BY video_id, observed_at"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, video_ids)
+            fetched = cursor.fetchall()
+        width = 3 + len(SNAPSHOT_FIELDS)
+        columns = np.array(fetched, dtype=np.int64).reshape(len(fetched), width)
+    return columns[:, 0], columns[:, 1], columns[:, 2], columns[:, 3:]
+
+
+def _local_days(seconds: np.ndarray, tz) -> np.ndarray:
+    """Days since 1970-01-01 of each moment on the creator's calendar."""
+    moments = pd.to_datetime(seconds, unit="s", utc=True).tz_convert(tz).tz_localize(None)
+    return moments.to_numpy().astype("datetime64[D]").astype(np.int64)
+
+
+def derive_days(
+    videos: np.ndarray, days: np.ndarray, counts: np.ndarray, snapshot_ids: np.ndarray
+) -> Derived:
+    """The derivation itself, on arrays in (video, moment) order: ``counts`` holds the
+    SNAPSHOT_FIELDS lifetime counts (UNKNOWN where not reported). Pure numpy."""
+    n = len(videos)
+    first = np.r_[True, videos[1:] != videos[:-1]]
+    starts = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+    known = counts >= 0
+    # Per field, the position of the last known value up to each row, within the video.
+    last_known = np.where(known, np.arange(n)[:, None], -1)
+    last_known = np.maximum.accumulate(last_known, axis=0)
+    before = np.full_like(last_known, -1)
+    before[1:] = last_known[:-1]
+    before[before < starts[:, None]] = -1
+    before[first] = -1
+    has_gain = known & (before >= 0)
+    prior = np.where(has_gain, counts[np.maximum(before, 0), np.arange(counts.shape[1])], 0)
+    gains = np.where(has_gain, counts - prior, UNKNOWN)
+    falls = has_gain & (gains < 0)
+    corrections: dict[int, dict[str, list[int]]] = {}
+    for row, column in zip(*np.nonzero(falls), strict=True):
+        corrections.setdefault(int(snapshot_ids[row]), {})[SNAPSHOT_FIELDS[column]] = [
+            int(prior[row, column]),
+            int(counts[row, column]),
+        ]
+    gains[falls] = 0
+
+    segments = np.flatnonzero(~first)  # every observation after a video's first one
+    if not len(segments):
+        empty = np.empty(0, dtype=np.int64)
+        return Derived(
+            empty,
+            empty,
+            np.empty((0, len(DAILY_FIELDS)), np.int64),
+            empty.astype(bool),
+            corrections,
+        )
+    day_to = days[segments]
+    day_from = days[segments - 1]
+    spread = np.maximum(day_to - day_from, 1)
+    estimated_segment = spread > 1
+    # One expanded row per (segment, day it covers): the days after the earlier observation
+    # up to the later one's day.
+    total = int(spread.sum())
+    segment_of = np.repeat(np.arange(len(segments)), spread)
+    offset = np.arange(total) - np.repeat(np.cumsum(spread) - spread, spread)
+    day = day_to[segment_of] - spread[segment_of] + 1 + offset
+    seg_gains = gains[segments][segment_of]
+    k = spread[segment_of][:, None]
+    unknown = seg_gains == UNKNOWN
+    base = np.where(unknown, 0, seg_gains) // k
+    remainder = np.where(unknown, 0, seg_gains) % k
+    share = base + (offset[:, None] >= (k - remainder))
+    video = videos[segments][segment_of]
+
+    # Sum the shares per (video, day): several observations on one day add up.
+    order = np.lexsort((day, video))
+    video, day, share, unknown = video[order], day[order], share[order], unknown[order]
+    estimated = estimated_segment[segment_of][order]
+    new_group = np.r_[True, (video[1:] != video[:-1]) | (day[1:] != day[:-1])]
+    group_starts = np.flatnonzero(new_group)
+    summed = np.add.reduceat(share, group_starts, axis=0)
+    sizes = np.diff(np.r_[group_starts, len(video)])[:, None]
+    all_unknown = np.add.reduceat(unknown.astype(np.int64), group_starts, axis=0) == sizes
+    summed[all_unknown] = UNKNOWN
+    out = np.zeros((len(group_starts), len(DAILY_FIELDS)), dtype=np.int64)
+    for name in ("views", "comments", "likes", "shares", "saves"):
+        column = summed[:, SNAPSHOT_FIELDS.index(name)]
+        out[:, DAILY_FIELDS.index(name)] = column if name == "views" else np.maximum(column, 0)
+    out[:, DAILY_FIELDS.index("interactions")] = sum(
+        out[:, DAILY_FIELDS.index(name)] for name in INTERACTION_PARTS
+    )
+    return Derived(
+        video_ids=video[group_starts],
+        days=day[group_starts],
+        counts=out,
+        estimated=np.logical_or.reduceat(estimated, group_starts),
+        corrections=corrections,
+    )
+
+
+def _store_corrections(corrections: dict[int, dict[str, list[int]]]) -> None:
+    """Record on each snapshot the counts that fell since the one before (and clear what a
+    re-derivation no longer finds there is not needed: snapshots do not change order)."""
+    if not corrections:
+        return
+    stored = dict(
+        VideoSnapshot.objects.filter(pk__in=list(corrections)).values_list("pk", "corrections")
+    )
+    changed = [
+        VideoSnapshot(pk=pk, corrections=fields)
+        for pk, fields in corrections.items()
+        if stored.get(pk) != fields
+    ]
+    if changed:
+        VideoSnapshot.objects.bulk_update(changed, ["corrections"], batch_size=1_000)
