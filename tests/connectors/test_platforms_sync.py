@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
 from werkzeug import Response
 
-from connectors import platform_services
 from connectors.models import PlatformConnection
 from connectors.platform_services import (
     cadence_interval,
@@ -41,30 +39,6 @@ def _servers(settings, httpserver):
     settings.KUAISHOU_APP_ID, settings.KUAISHOU_APP_SECRET = "ka", "ks"
     settings.PLATFORM_BACKOFF_SECONDS = 0.01
     settings.PLATFORM_RATE_PER_SECOND = {}
-
-
-@pytest.fixture(autouse=True)
-def _snapshots(monkeypatch):
-    """Until videos.snapshots.snapshots_record lands, store the observations as it will."""
-    from videos import snapshots
-
-    try:
-        snapshots.snapshots_record(owner_id=0, source="connector", observations=[])
-        return
-    except NotImplementedError:
-        pass
-
-    def record(*, owner_id, source, observations):
-        stored = repeated = 0
-        for o in observations:
-            _, created = VideoSnapshot.objects.get_or_create(
-                video_id=o.video_id, observed_at=o.observed_at,
-                defaults={"source": source, **o.counts},
-            )  # fmt: skip
-            stored, repeated = stored + created, repeated + (not created)
-        return SimpleNamespace(stored=stored, repeated=repeated)
-
-    monkeypatch.setattr(platform_services, "snapshots_record", record)
 
 
 def bili_view(bvid, view=100, like=10, code=0, pubdate=None):

@@ -23,8 +23,6 @@ from tests.factories import CreatorFactory
 from tests.processes import ROOT, database_url, wait_for
 from videos.models import VideoSnapshot
 
-from .test_platforms_sync import _snapshots  # noqa: F401 (autouse: the derivation until main has it)
-
 BV = "BV1xx411c7mD"
 
 
@@ -51,12 +49,6 @@ def test_sync_platforms_command_prints_what_it_fetched(httpserver, settings, cap
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_runs_a_scheduled_sync_end_to_end(httpserver):
-    from videos import snapshots
-
-    try:
-        snapshots.snapshots_record(owner_id=0, source="connector", observations=[])
-    except NotImplementedError:
-        pytest.skip("videos.snapshots.snapshots_record has not landed on this branch yet")
     httpserver.expect_request("/x/web-interface/view").respond_with_handler(view)
     creator = CreatorFactory(username=f"pw-{uuid.uuid4().hex[:6]}")
     connection = platform_connection_create(owner=creator, platform="bilibili", video_ids=[BV])
