@@ -56,6 +56,10 @@ def videos_list(request):
 
 
 def main() -> None:
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("connectors").setLevel(logging.WARNING)
     server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
     server.expect_request(API["videos"]).respond_with_handler(videos_list)
     server.start()

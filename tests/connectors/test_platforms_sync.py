@@ -423,3 +423,32 @@ def test_the_page_shows_platform_cards(creator, creator_client, other_creator):
     page = creator_client.get("/settings/connections/").content.decode()
     assert f'data-testid="platform-{mine.pk}"' in page and f"platform-{theirs.pk}" not in page
     assert "Bilibili is limiting requests" in page and BV2 not in page
+
+
+def test_a_young_video_is_synced_hourly_and_beat_fans_out_only_due_connections(
+    creator, other_creator, httpserver, monkeypatch
+):
+    from connectors import tasks
+
+    httpserver.expect_request("/x/web-interface/view").respond_with_json(bili_view(BV1))
+    connection = platform_connection_create(owner=creator, platform="bilibili", video_ids=[BV1])
+    first = timezone.now()
+    platform_connection_sync(connection=connection, now=first)
+    connection.refresh_from_db()
+    assert timedelta(minutes=59) <= connection.next_run_at - first <= timedelta(minutes=61)
+    assert (
+        platform_connection_sync(connection=connection, now=first + timedelta(minutes=20)).fetched
+        == 0
+    )
+    assert (
+        platform_connection_sync(connection=connection, now=first + timedelta(minutes=61)).fetched
+        == 1
+    )
+
+    paused = platform_connection_create(owner=other_creator, platform="bilibili", video_ids=[BV2])
+    paused.status = PlatformConnection.Status.PAUSED
+    paused.save()
+    due = platform_connection_create(owner=other_creator, platform="bilibili", video_ids=[BV2])
+    queued = []
+    monkeypatch.setattr(tasks.platform_connection_sync, "delay", lambda pk: queued.append(pk))
+    assert tasks.platform_connections_sync_due() == 1 and queued == [due.pk]
