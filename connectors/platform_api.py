@@ -33,7 +33,7 @@ class PlatformConnectionCreateSerializer(serializers.Serializer):
     platform = serializers.ChoiceField(choices=["bilibili", "youtube-shorts"])
     account_id = serializers.CharField(required=False, allow_blank=True, max_length=100)
     video_ids = serializers.ListField(
-        child=serializers.CharField(max_length=100), required=False, max_length=5000
+        child=serializers.CharField(max_length=100), required=False, max_length=10_000
     )
     api_key = serializers.CharField(required=False, write_only=True, max_length=200)
 

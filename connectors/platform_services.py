@@ -40,7 +40,7 @@ BV_ID = re.compile(r"BV[0-9A-Za-z]{10}")
 YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{11}")
 YOUTUBE_CHANNEL = re.compile(r"UC[A-Za-z0-9_-]{22}")
 MID = re.compile(r"[0-9]{1,20}")
-MAX_VIDEO_IDS = 5000
+MAX_VIDEO_IDS = 10_000
 STATE_SALT = "connectors.platform-oauth"
 STATE_MAX_AGE = 900
 FAILURE_BACKOFF = timedelta(minutes=15)
@@ -439,7 +439,9 @@ def platform_connection_sync(
         video.platform_video_id: video
         for video in Video.objects.filter(
             owner_id=connection.owner_id, platform_id=connection.platform_id
-        ).exclude(platform_video_id="")
+        )
+        .exclude(platform_video_id="")
+        .only("pk", "platform_video_id", "published_at")
     }
     known = {video_id: video.published_at for video_id, video in existing.items()}
     try:
@@ -474,7 +476,7 @@ def platform_connection_sync(
                     owner_id=connection.owner_id,
                     platform_id=connection.platform_id,
                     platform_video_id__in=[row.platform_video_id for row in missing],
-                )
+                ).only("pk", "platform_video_id", "published_at")
             )
         observations = [
             Observation(
