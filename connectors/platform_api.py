@@ -8,15 +8,18 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api import OwnedViewSetMixin
+from core.api import OwnedModelSerializer, OwnedViewSetMixin
+from videos.models import Platform
 
 from . import platform_services as services
 from .models import PlatformConnection
 from .tasks import platform_connection_sync
 
 
-class PlatformConnectionSerializer(serializers.ModelSerializer):
-    platform = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+class PlatformConnectionSerializer(OwnedModelSerializer):
+    # platform, account_id and video_ids are what a create names (validated by the create
+    # serializer and the service); everything else is the sync's.
+    platform = serializers.SlugRelatedField(slug_field="slug", queryset=Platform.objects.all())
     secret_hint = serializers.CharField(read_only=True)
 
     class Meta:
@@ -26,7 +29,9 @@ class PlatformConnectionSerializer(serializers.ModelSerializer):
             "last_success_at", "next_run_at", "last_error", "rate_limit_waits",
             "snapshots_stored", "videos_created", "last_fetched", "created_at",
         ]  # fmt: skip
-        read_only_fields = fields
+        read_only_fields = [
+            name for name in fields if name not in ("platform", "account_id", "video_ids")
+        ]
 
 
 class PlatformConnectionCreateSerializer(serializers.Serializer):

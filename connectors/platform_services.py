@@ -48,8 +48,11 @@ FAILURE_BACKOFF_MAX = timedelta(days=1)
 
 
 def secret_hint(value: str) -> str:
-    """What the page and the API show of a secret: its last four characters."""
-    return f"…{value[-4:]}" if value else ""
+    """What the page and the API show of a secret: its last four characters (nothing of a
+    secret too short to hide the rest)."""
+    if not value:
+        return ""
+    return f"…{value[-4:]}" if len(value) >= 12 else "…"
 
 
 # --- connecting ------------------------------------------------------------------------------

@@ -452,3 +452,29 @@ def test_a_young_video_is_synced_hourly_and_beat_fans_out_only_due_connections(
     queued = []
     monkeypatch.setattr(tasks.platform_connection_sync, "delay", lambda pk: queued.append(pk))
     assert tasks.platform_connections_sync_due() == 1 and queued == [due.pk]
+
+
+def test_another_creators_platform_pages_answer_404(creator, other_creator, client):
+    connection = platform_connection_create(owner=creator, platform="bilibili", video_ids=[BV1])
+    client.force_login(other_creator)
+    base = "/settings/connections/platforms"
+    for action in ("sync", "pause", "delete"):
+        assert client.post(f"{base}/{connection.pk}/{action}/").status_code == 404
+    connection.refresh_from_db()
+    assert connection.status == "active"
+
+
+def test_the_oauth_callback_connects_only_with_a_signed_state(creator, creator_client, httpserver):
+    httpserver.expect_request("/oauth2/access_token").respond_with_json(
+        {"result": 1, "access_token": "ka1", "expires_in": 172800, "refresh_token": "kr1",
+         "open_id": "ks-open"}
+    )  # fmt: skip
+    url = "/settings/connections/kuaishou/callback/"
+    creator_client.get(url, {"code": "c", "state": "forged"})
+    assert not PlatformConnection.objects.exists()
+    state = oauth_state_new(owner=creator, platform="kuaishou")
+    assert creator_client.get(url, {"code": "c", "state": state}).status_code == 302
+    connection = PlatformConnection.objects.get(owner=creator)
+    assert connection.platform.slug == "kuaishou" and connection.secret_hint == "…"
+    start = creator_client.post("/settings/connections/kuaishou/authorise/")
+    assert start.status_code == 302 and "state=" in start["Location"]
