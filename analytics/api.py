@@ -41,6 +41,7 @@ class EngagementMetricSerializer(serializers.ModelSerializer):
             "video",
             "window",
             "views",
+            "views_unknown_days",
             "interactions",
             "comments",
             "likes",

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Max, Sum, Value
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -69,7 +70,7 @@ class Dashboard:
     period: int
     kpis: list[Kpi]
     chart_labels: list[str]
-    chart_views: list[int]
+    chart_views: list[int | None]  # None: no views reported that day
     chart_interactions: list[int]
     best: list[EngagementMetric]
     worst: list[EngagementMetric]
@@ -91,7 +92,8 @@ def _delta_percent(current: float, previous: float) -> float | None:
 
 
 def _engagement(totals: dict, weights: tuple[float, float]) -> float:
-    frequency = formulas.interaction_frequency(totals["interactions"], totals["views"])
+    # F over the rows whose views are known (their interactions over their views); D over all.
+    frequency = formulas.interaction_frequency(totals["known_interactions"], totals["views"])
     depth = formulas.interaction_depth(totals["comments"], totals["likes"], totals["interactions"])
     return formulas.engagement(frequency, depth, weights)
 
@@ -102,7 +104,11 @@ def _stats_by_day(owner, start: date, end: date) -> dict[date, dict]:
         .filter(date__gte=start, date__lte=end)
         .values("date")
         .annotate(
-            views=Sum("views"),
+            # First, while the names still mean the columns (the sums below take them over).
+            known_interactions=Sum("interactions", filter=Q(views__isnull=False)),
+            unknown_views=Count("pk", filter=Q(views__isnull=True)),
+            known_views=Count("views"),
+            views=Sum("views"),  # the known views: a row without views adds none
             interactions=Sum("interactions"),
             comments=Sum("comments"),
             likes=Sum("likes"),
@@ -135,7 +141,39 @@ def _sum(days: list[date], by_day: dict[date, dict], key: str) -> float:
 
 
 def _totals(days: list[date], by_day: dict[date, dict]) -> dict[str, float]:
-    return {k: _sum(days, by_day, k) for k in ("views", "interactions", "comments", "likes")}
+    keys = ("views", "interactions", "known_interactions", "comments", "likes")
+    totals = {k: _sum(days, by_day, k) for k in keys}
+    totals["unknown_views"] = int(_sum(days, by_day, "unknown_views"))
+    totals["known_views"] = int(_sum(days, by_day, "known_views"))
+    return totals
+
+
+def _views(totals: dict) -> float | None:
+    """The period's known views; None when it has rows and none of them reports views."""
+    return None if totals["unknown_views"] and not totals["known_views"] else totals["views"]
+
+
+def _day_views(day: date, by_day: dict[date, dict]) -> int | None:
+    """A chart point: None (a gap) for a day whose rows all lack views."""
+    row = by_day.get(day, {})
+    return (
+        None
+        if row.get("unknown_views") and not row.get("known_views")
+        else int(row.get("views") or 0)
+    )
+
+
+def _views_definition(totals: dict):
+    definition = _("Plays of all your videos in the period (T in F = I / T).")
+    days = totals["unknown_views"]
+    if not days:
+        return definition
+    note = ngettext(
+        "%(n)d video-day has no views reported: it counts in no views total and not in F.",
+        "%(n)d video-days have no views reported: they count in no views total and not in F.",
+        days,
+    ) % {"n": days}
+    return format_lazy("{} {}", definition, note)
 
 
 def dashboard_data(
@@ -156,8 +194,10 @@ def dashboard_data(
     df_weights = (weights["engagement_weight_f"], weights["engagement_weight_d"])
 
     now_totals, before_totals = _totals(current, stats), _totals(previous, stats)
+    # D_F is unknown (—) without views to divide by: none in the period, or none reported.
     engagement_now = _engagement(now_totals, df_weights) if now_totals["views"] else None
     engagement_before = _engagement(before_totals, df_weights) if before_totals["views"] else None
+    views_now, views_before = _views(now_totals), _views(before_totals)
     forecast = SalesForecast.objects.owned_by(owner).aggregate(
         units=Sum("units_next_30"), revenue=Sum("revenue_next_30")
     )
@@ -165,9 +205,11 @@ def dashboard_data(
         Kpi(
             "views",
             _("Views"),
-            now_totals["views"],
-            _("Plays of all your videos in the period (T in F = I / T)."),
-            delta=_delta_percent(now_totals["views"], before_totals["views"]),
+            views_now,
+            _views_definition(now_totals),
+            delta=_delta_percent(views_now, views_before)
+            if views_now is not None and views_before is not None
+            else None,
             spark=[_sum([d], stats, "views") for d in current],
         ),
         Kpi(
@@ -231,7 +273,7 @@ def dashboard_data(
         period=period,
         kpis=kpis,
         chart_labels=[d.isoformat() for d in current],
-        chart_views=[int(_sum([d], stats, "views")) for d in current],
+        chart_views=[_day_views(d, stats) for d in current],
         chart_interactions=[int(_sum([d], stats, "interactions")) for d in current],
         best=best,
         worst=worst,

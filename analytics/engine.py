@@ -20,7 +20,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -45,8 +45,14 @@ from .models import (
 # Window → days counted back from (and including) today; None = everything up to today.
 WINDOW_DAYS = {MetricWindow.LIFETIME: None, MetricWindow.LAST_7: 7, MetricWindow.LAST_28: 28}
 COUNTS = ("views", "interactions", "comments", "likes")
+# Interactions of the days whose views are known (F's numerator), and the days without views.
+KNOWN_INTERACTIONS = "known_interactions"
+UNKNOWN_DAYS = "views_unknown_days"
+# Figures that are None when F is unknown.
+UNKNOWN_WITH_F = ("frequency", "engagement", "composite_quality")
 METRIC_FIELDS = [
     *COUNTS,
+    UNKNOWN_DAYS,
     "frequency",
     "depth",
     "engagement",
@@ -54,6 +60,7 @@ METRIC_FIELDS = [
     "composite_quality",
     "computed_at",
 ]
+FIGURES = METRIC_FIELDS[:-1]
 FORECAST_HORIZON = 90
 SUMMARY_DAYS = 30
 WEIGHT_FIELDS = CreatorSettings.WEIGHT_FIELDS
@@ -92,12 +99,23 @@ def engagement_frame(
     *, owner_ids: list[int], today: date, weights: dict[int, dict[str, float]] | None = None
 ) -> pd.DataFrame:
     """One row per (video, window): counts, F, D, D_F, CQ, CQ_F. Two reads (three without
-    ``weights``)."""
+    ``weights``).
+
+    F counts only the days whose views are known: the interactions of those days over their
+    views. ``views`` is the sum of the known views, None (and F, D_F, CQ_F with it) when the
+    window has days but none with known views; a window without any day keeps 0 (nothing
+    measured, the zero-denominator rule). D uses every day's interactions."""
     aggregates = {}
     for window, days in WINDOW_DAYS.items():
-        condition = None if days is None else Q(date__gt=today - timedelta(days=days))
+        condition = Q() if days is None else Q(date__gt=today - timedelta(days=days))
         for count in COUNTS:
-            aggregates[f"{count}__{window}"] = Sum(count, filter=condition)
+            aggregates[f"{count}__{window}"] = Sum(count, filter=condition or None)
+        aggregates[f"{KNOWN_INTERACTIONS}__{window}"] = Sum(
+            "interactions", filter=condition & Q(views__isnull=False)
+        )
+        aggregates[f"{UNKNOWN_DAYS}__{window}"] = Count(
+            "pk", filter=condition & Q(views__isnull=True)
+        )
     sums = pd.DataFrame(
         list(
             VideoDailyStat.objects.filter(video__owner_id__in=owner_ids, date__lte=today)
@@ -116,7 +134,7 @@ def engagement_frame(
         columns=["video_id", "owner_id", "length_seconds", "production_level", "usefulness"],
     )
     if videos.empty:
-        return pd.DataFrame(columns=["video_id", "window", *METRIC_FIELDS[:-1]])
+        return pd.DataFrame(columns=["video_id", "window", *FIGURES])
     weights_frame = pd.DataFrame.from_dict(weights or creator_weights(owner_ids), orient="index")
     videos = videos.join(weights_frame, on="owner_id").merge(sums, on="video_id", how="left")
     videos["content_quality"] = formulas.content_quality_array(
@@ -126,11 +144,19 @@ def engagement_frame(
     for window in WINDOW_DAYS:
         frame = videos[["video_id", "content_quality", *WEIGHT_FIELDS]].copy()
         frame["window"] = str(window)
-        for count in COUNTS:
+        for count in (*COUNTS, KNOWN_INTERACTIONS, UNKNOWN_DAYS):
             frame[count] = videos[f"{count}__{window}"].fillna(0).astype(np.int64)
+        known = ~(videos[f"views__{window}"].isna() & (frame[UNKNOWN_DAYS] > 0))
+        frame["views"] = frame["views"].astype(object).where(known, None)
         frames.append(frame)
     frame = pd.concat(frames, ignore_index=True)
-    frame["frequency"] = formulas.interaction_frequency_array(frame["interactions"], frame["views"])
+    known = frame["views"].notna().to_numpy()
+    frequency = np.full(len(frame), np.nan)
+    frequency[known] = formulas.interaction_frequency_array(
+        frame.loc[known, KNOWN_INTERACTIONS].to_numpy(float),
+        frame.loc[known, "views"].to_numpy(float),
+    )
+    frame["frequency"] = frequency  # NaN = unknown, and so D_F and CQ_F below
     frame["depth"] = formulas.interaction_depth_array(
         frame["comments"], frame["likes"], frame["interactions"]
     )
@@ -143,30 +169,40 @@ def engagement_frame(
         + frame["quality_weight_d"] * frame["depth"]
         + frame["quality_weight_cq"] * frame["content_quality"]
     )
-    return frame[["video_id", "window", *METRIC_FIELDS[:-1]]]
+    return frame[["video_id", "window", *FIGURES]]
 
 
 def changed_metrics(frame: pd.DataFrame, *, owner_ids: list[int]) -> pd.DataFrame:
     """The rows of ``frame`` that differ from what is stored (new rows included): one read,
     so an hourly recompute over mostly unchanged data sends only what changed."""
-    figures = METRIC_FIELDS[:-1]
     stored = pd.DataFrame(
         list(
             EngagementMetric.objects.filter(video__owner_id__in=owner_ids).values_list(
-                "video_id", "window", *figures
+                "video_id", "window", *FIGURES
             )
         ),
-        columns=["video_id", "window", *figures],
+        columns=["video_id", "window", *FIGURES],
     )
     if stored.empty:
         return frame
-    merged = frame.merge(stored, on=["video_id", "window"], how="left", suffixes=("", "_stored"))
-    same = pd.Series(True, index=merged.index)
-    for name in figures:
+    merged = frame.merge(
+        stored, on=["video_id", "window"], how="left", suffixes=("", "_stored"), indicator=True
+    )
+    same = pd.Series(merged["_merge"].eq("both").to_numpy(), index=merged.index)
+    for name in FIGURES:
         ours, theirs = merged[name].to_numpy(float), merged[f"{name}_stored"].to_numpy(float)
         # Stored floats went through JSON (15 significant digits): compare, don't equate.
-        same &= np.isclose(ours, theirs, rtol=1e-12, atol=0.0)
+        # NaN is an unknown figure (NULL): unknown on both sides is the same.
+        same &= np.isclose(ours, theirs, rtol=1e-12, atol=0.0, equal_nan=True)
     return frame[~same.to_numpy()]
+
+
+def _unknown_as_none(frame: pd.DataFrame) -> pd.DataFrame:
+    """NaN figures (unknown) become None, which every database stores as NULL."""
+    frame = frame.copy()
+    for name in ("views", *UNKNOWN_WITH_F):
+        frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
+    return frame
 
 
 def engagement_upsert(
@@ -179,10 +215,10 @@ def engagement_upsert(
         return 0
     return upsert_rows(
         EngagementMetric,
-        frame,
+        _unknown_as_none(frame),
         unique_fields=["video", "window"],
         update_fields=METRIC_FIELDS,
-        compare_fields=METRIC_FIELDS[:-1],  # computed_at = when the figures last changed
+        compare_fields=FIGURES,  # computed_at = when the figures last changed
         constants={"computed_at": now},
     )
 
@@ -218,7 +254,6 @@ EXACT_FLOAT_SUM_LIMIT = 2**53
 # than it saves (about 2 s at 10× the bench data), and with the default 4 MB the per-video
 # hash table of a large run spills to disk.
 AGGREGATE_SETTINGS = {"jit": "off", "work_mem": "64MB"}
-FIGURES = METRIC_FIELDS[:-1]
 _FIGURES_TABLE = "analytics_engagement_figures"
 _ENGAGEMENT_WEIGHTS = ("engagement_weight_f", "engagement_weight_d")
 _QUALITY_WEIGHTS = ("quality_weight_f", "quality_weight_d", "quality_weight_cq")
@@ -230,16 +265,30 @@ def _figures_create_sql(sum_type: str) -> str:
 
     The window sums take one pass over the daily rows: CREATE TABLE AS may run it in
     parallel, an INSERT or UPDATE never does. F, D, D_F, CQ, CQ_F follow formulas.py
-    operation for operation in float8 (IEEE double, as numpy), 0 for a zero denominator.
+    operation for operation in float8 (IEEE double, as numpy), 0 for a zero denominator;
+    F over the days with known views only, NULL (with D_F, CQ_F) when none has (as
+    ``engagement_frame``).
     """
-    sums = []
+    sums, windows = [], []
     for window, days in WINDOW_DAYS.items():
-        condition = "" if days is None else f" FILTER (WHERE date > %(since_{window})s)"
-        sums += [f"SUM({c}::{sum_type}){condition} AS {c}_{window}" for c in COUNTS]
-    windows = ", ".join(
-        f"(%(window_{window})s, {', '.join(f'COALESCE(a.{c}_{window}, 0)' for c in COUNTS)})"
-        for window in WINDOW_DAYS
-    )
+        since = "TRUE" if days is None else f"date > %(since_{window})s"
+        sums += [f"SUM({c}::{sum_type}) FILTER (WHERE {since}) AS {c}_{window}" for c in COUNTS]
+        sums += [
+            f"SUM(interactions::{sum_type}) FILTER (WHERE {since} AND views IS NOT NULL)"
+            f" AS {KNOWN_INTERACTIONS}_{window}",
+            f"COUNT(*) FILTER (WHERE {since} AND views IS NULL) AS {UNKNOWN_DAYS}_{window}",
+        ]
+        # Views are unknown when the window has days and none of them with known views.
+        views = (
+            f"CASE WHEN a.views_{window} IS NULL AND a.{UNKNOWN_DAYS}_{window} > 0 THEN NULL "
+            f"ELSE COALESCE(a.views_{window}, 0) END"
+        )
+        others = [f"COALESCE(a.{c}_{window}, 0)" for c in (*COUNTS[1:], KNOWN_INTERACTIONS)]
+        windows.append(
+            f"(%(window_{window})s, {views}, {', '.join(others)}, "
+            f"COALESCE(a.{UNKNOWN_DAYS}_{window}, 0))"
+        )
+    window_columns = ", ".join((*COUNTS, KNOWN_INTERACTIONS, UNKNOWN_DAYS))
     weights = ", ".join(
         f"COALESCE(cs.{name}, %(default_{name})s::float8) AS {name}"
         for name in (*_ENGAGEMENT_WEIGHTS, *_QUALITY_WEIGHTS)
@@ -248,7 +297,7 @@ def _figures_create_sql(sum_type: str) -> str:
         CREATE TEMPORARY TABLE {_FIGURES_TABLE} AS
         SELECT n.*, m.id AS metric_id
         FROM (
-            SELECT video_id, "window", {", ".join(COUNTS)},
+            SELECT video_id, "window", {", ".join(COUNTS)}, {UNKNOWN_DAYS},
                    f AS frequency, d AS depth,
                    engagement_weight_f * f + engagement_weight_d * d AS engagement,
                    cq AS content_quality,
@@ -257,8 +306,10 @@ def _figures_create_sql(sum_type: str) -> str:
             FROM (
                 SELECT v.id AS video_id, w."window",
                        {", ".join(f"w.{c}::bigint AS {c}" for c in COUNTS)},
-                       CASE WHEN w.views = 0 THEN 0::float8
-                            ELSE w.interactions::float8 / w.views::float8 END AS f,
+                       w.{UNKNOWN_DAYS}::integer AS {UNKNOWN_DAYS},
+                       CASE WHEN w.views IS NULL THEN NULL::float8
+                            WHEN w.views = 0 THEN 0::float8
+                            ELSE w.{KNOWN_INTERACTIONS}::float8 / w.views::float8 END AS f,
                        CASE WHEN w.interactions = 0 THEN 0::float8
                             ELSE (w.comments::float8 + w.likes::float8)
                                  / w.interactions::float8 END AS d,
@@ -273,7 +324,8 @@ def _figures_create_sql(sum_type: str) -> str:
                     GROUP BY video_id
                 ) a ON a.video_id = v.id
                 LEFT JOIN {CreatorSettings._meta.db_table} cs ON cs.owner_id = v.owner_id
-                CROSS JOIN LATERAL (VALUES {windows}) AS w("window", {", ".join(COUNTS)})
+                CROSS JOIN LATERAL (VALUES {", ".join(windows)})
+                    AS w("window", {window_columns})
                 WHERE v.owner_id = ANY(%(owner_ids)s)
             ) x
         ) n

@@ -223,8 +223,11 @@ def _videos(owner_ids: list[int]) -> pd.DataFrame:
         ["video_id", "views", "engagement"],
     )
     videos = videos.merge(lifetime, on="video_id", how="left")
+    # Lifetime views are the known ones; a video whose views were never reported (None) adds
+    # none, and its unknown D_F (NaN) stays out of the groups' mean D_F.
+    videos["views_known"] = videos["views"].notna()
     videos["views"] = videos["views"].fillna(0).astype(np.int64)
-    videos["engagement"] = videos["engagement"].fillna(0.0).astype(float)
+    videos["engagement"] = pd.to_numeric(videos["engagement"], errors="coerce").astype(float)
     published = pd.to_datetime(videos["published_at"], utc=True)
     videos["hour"] = published.dt.tz_convert(timezone.get_current_timezone()).dt.hour
     videos["topic"] = videos["topic"].fillna("").str.strip()
@@ -303,8 +306,10 @@ def _combine(views: pd.DataFrame, events: pd.DataFrame, keys: list[str]) -> pd.D
     )
     summed = _sum(events.drop(columns=["views"], errors="ignore"), keys)
     merged = grouped_views.merge(summed, on=keys, how="outer")
-    for name in [*FIGURES, "videos", "engagement"]:
+    for name in [*FIGURES, "videos"]:
         merged[name] = merged[name].fillna(0) if name in merged else 0
+    if "engagement" not in merged:
+        merged["engagement"] = np.nan  # unknown until _row: the topic and hour means skip it
     return merged
 
 
@@ -367,6 +372,12 @@ def _rows(owner_ids, videos, events, links, sales) -> list[dict]:
     return rows
 
 
+def _known(value) -> float:
+    """A mean D_F; 0 when no video of the group has a known one (the stored field is not
+    nullable: 0 is also what a group without views gets)."""
+    return 0.0 if value is None or pd.isna(value) else float(value)
+
+
 def _id(value) -> int | None:
     return None if value is None or pd.isna(value) else int(value)
 
@@ -392,7 +403,7 @@ def _row(figures, scope: str, key: str, **dimensions) -> dict:
         "units": int(figures.units),
         "gross_revenue": round(float(figures.gross) / 100, 2),
         "net_revenue": round(float(figures.net) / 100, 2),
-        "engagement": float(getattr(figures, "engagement", 0.0) or 0.0),
+        "engagement": _known(getattr(figures, "engagement", None)),
         "score": 0.0,
     }
     for name, value in dimensions.items():
@@ -468,7 +479,7 @@ def _score(rows: list[dict], videos: pd.DataFrame) -> None:
     a group with steady sales over many views. A creator with no credited sales yet gets the
     mean D_F (engagement) instead."""
     typical = {
-        owner_id: float(group["views"].median() or 0) or 1.0
+        owner_id: _known(group.loc[group["views_known"], "views"].median()) or 1.0
         for owner_id, group in videos.groupby("owner_id")
     }
     totals: dict[int, list[float]] = {}

@@ -123,15 +123,25 @@ class EngagementMetric(models.Model):
         "videos.Video", on_delete=models.CASCADE, related_name="metrics", db_index=False
     )
     window = models.CharField(_("window"), max_length=10, choices=MetricWindow)
-    views = models.PositiveBigIntegerField(_("views"), default=0)
+    # Views of the window's days whose views are known; None when the window has days and none
+    # of them has known views (a source without views: unknown, not zero).
+    views = models.PositiveBigIntegerField(_("views"), null=True, blank=True, default=0)
     interactions = models.PositiveBigIntegerField(_("interactions"), default=0)
     comments = models.PositiveBigIntegerField(_("comments"), default=0)
     likes = models.PositiveBigIntegerField(_("likes"), default=0)
-    frequency = models.FloatField("F", default=0, help_text="F = I / T")
+    # Days of the window whose views are unknown: F leaves them out (their interactions too).
+    views_unknown_days = models.PositiveIntegerField(_("days with unknown views"), default=0)
+    # F, D_F and CQ_F are None when F is unknown (no day of the window has known views); D and
+    # CQ never need views.
+    frequency = models.FloatField("F", null=True, blank=True, default=0, help_text="F = I / T")
     depth = models.FloatField("D", default=0, help_text="D = (C + P) / I")
-    engagement = models.FloatField("D_F", default=0, help_text="D_F = λ1·F + λ2·D")
+    engagement = models.FloatField(
+        "D_F", null=True, blank=True, default=0, help_text="D_F = λ1·F + λ2·D"
+    )
     content_quality = models.FloatField("CQ", default=0, help_text="CQ = (L + Q + U) / 3")
-    composite_quality = models.FloatField("CQ_F", default=0, help_text="CQ_F = λ1·F + λ2·D + λ3·CQ")
+    composite_quality = models.FloatField(
+        "CQ_F", null=True, blank=True, default=0, help_text="CQ_F = λ1·F + λ2·D + λ3·CQ"
+    )
     computed_at = models.DateTimeField(_("computed at"))
 
     objects = OwnedQuerySet.as_manager()
@@ -148,7 +158,8 @@ class EngagementMetric(models.Model):
         # at bench scale) and made every recompute rewrite an index entry per changed row.
 
     def __str__(self) -> str:
-        return f"{self.video} [{self.window}] D_F={self.engagement:.3f}"
+        engagement = "—" if self.engagement is None else f"{self.engagement:.3f}"
+        return f"{self.video} [{self.window}] D_F={engagement}"
 
 
 class SalesForecast(models.Model):

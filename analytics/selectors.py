@@ -28,9 +28,12 @@ def underperforming_videos(
     """Videos whose D_F is well below the creator's median D_F over the same window.
 
     Returns (median, metrics sorted worst first). Only videos with at least ``min_views``
-    views in the window take part, in the median and in the list. Two queries.
+    known views in the window take part, in the median and in the list. Two queries.
     """
-    measured = engagement_list(owner=owner, window=window).filter(views__gte=min_views)
+    # Known views imply a known D_F; the second condition keeps unknown figures out regardless.
+    measured = engagement_list(owner=owner, window=window).filter(
+        views__gte=min_views, engagement__isnull=False
+    )
     values = sorted(measured.values_list("engagement", flat=True))
     if not values:
         return 0.0, []

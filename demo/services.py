@@ -329,7 +329,8 @@ def _seed_links(user, videos, rng) -> dict[int, TrackingLink]:
     published = [v for v in videos if v.status == PipelineStatus.PUBLISHED]
     links = [tracking_services.link_for_video(owner=user, video=v) for v in published]
     by_video = {link.video_id: link for link in links}
-    views = VideoDailyStat.objects.filter(video__in=published).values_list(
+    # Days without reported views (None) draw no clicks.
+    views = VideoDailyStat.objects.filter(video__in=published, views__isnull=False).values_list(
         "video_id", "date", "views"
     )
     _seed_clicks([(by_video[video_id], day, n) for video_id, day, n in views], rng)

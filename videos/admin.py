@@ -6,7 +6,7 @@ from django.utils import timezone
 from core.admin import OwnedModelAdmin, ReadOnlyTabularInline
 
 from . import services
-from .models import Platform, Video, VideoDailyStat
+from .models import Platform, Video, VideoDailyStat, VideoSnapshot
 from .selectors import with_lifetime_metrics
 
 
@@ -28,6 +28,8 @@ class DailyStatInline(ReadOnlyTabularInline):
         "shares",
         "saves",
         "link_clicks",
+        "origin",
+        "estimated",
     )
     readonly_fields = fields
     ordering = ("-date",)
@@ -114,8 +116,10 @@ class VideoDailyStatAdmin(OwnedModelAdmin):
         "shares",
         "saves",
         "link_clicks",
+        "origin",
+        "estimated",
     )
-    list_filter = ("video__platform",)
+    list_filter = ("video__platform", "origin", "estimated")
     search_fields = ("video__title", "video__platform_video_id")
     list_select_related = ("video",)
     date_hierarchy = "date"
@@ -127,3 +131,36 @@ class VideoDailyStatAdmin(OwnedModelAdmin):
 
     def service_delete(self, request, instance) -> None:
         services.daily_stat_delete(stat=instance)
+
+
+@admin.register(VideoSnapshot)
+class VideoSnapshotAdmin(OwnedModelAdmin):
+    """What the platforms reported, as they reported it: read only (snapshots arrive from
+    files and connectors; the days derived from them are the daily statistics)."""
+
+    list_display = (
+        "video",
+        "observed_at",
+        "source",
+        "views",
+        "likes",
+        "comments",
+        "shares",
+        "saves",
+        "coins",
+        "danmaku",
+        "corrections",
+    )
+    list_filter = ("source", "video__platform")
+    search_fields = ("video__title", "video__platform_video_id")
+    list_select_related = ("video",)
+    date_hierarchy = "observed_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

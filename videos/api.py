@@ -58,13 +58,13 @@ class VideoMetricsSerializer(serializers.Serializer):
     """The video's lifetime figures from the last recompute, read from annotations (no query
     per video); null before the first recompute."""
 
-    views = serializers.IntegerField(source="lifetime_views")
+    views = serializers.IntegerField(source="lifetime_views", allow_null=True)
     interactions = serializers.IntegerField(source="lifetime_interactions")
-    frequency = serializers.FloatField(source="lifetime_frequency")
+    frequency = serializers.FloatField(source="lifetime_frequency", allow_null=True)
     depth = serializers.FloatField(source="lifetime_depth")
-    engagement = serializers.FloatField(source="lifetime_engagement")
+    engagement = serializers.FloatField(source="lifetime_engagement", allow_null=True)
     content_quality = serializers.FloatField(source="lifetime_content_quality")
-    composite_quality = serializers.FloatField(source="lifetime_composite_quality")
+    composite_quality = serializers.FloatField(source="lifetime_composite_quality", allow_null=True)
     computed_at = serializers.DateTimeField(source="lifetime_computed_at")
 
     def to_representation(self, instance):
@@ -114,7 +114,15 @@ class VideoDailyStatSerializer(OwnedModelSerializer):
         model = VideoDailyStat
         fields = ["id", "video", "date", *VideoDailyStat.COUNT_FIELDS]
         read_only_fields = ["id"]
-        extra_kwargs = {name: COUNT_KWARGS for name in VideoDailyStat.COUNT_FIELDS}
+        extra_kwargs = {
+            **{name: COUNT_KWARGS for name in VideoDailyStat.COUNT_FIELDS},
+            # null: the source does not report views (unknown, not zero; F leaves the day out).
+            "views": {
+                **COUNT_KWARGS,
+                "allow_null": True,
+                "help_text": "null when the source does not report views (unknown, not 0).",
+            },
+        }
 
 
 class StatRowSerializer(serializers.Serializer):
@@ -122,7 +130,9 @@ class StatRowSerializer(serializers.Serializer):
 
     video = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     date = serializers.DateField()
-    views = serializers.IntegerField(**COUNT_KWARGS)
+    views = serializers.IntegerField(
+        **COUNT_KWARGS, allow_null=True, help_text="null: the source does not report views."
+    )
     interactions = serializers.IntegerField(
         required=False,
         allow_null=True,

@@ -318,6 +318,8 @@ def stats_bulk_upsert(*, owner, rows: Sequence[dict[str, Any]]) -> BulkOutcome:
 
 def _counts(row: dict[str, Any]) -> list[int]:
     values = {name: row.get(name) or 0 for name in COUNT_FIELDS}
+    if "views" in row and row["views"] is None:
+        values["views"] = stats_writer.UNKNOWN  # not reported: stored as unknown, not 0
     if row.get("interactions") is None:
         values["interactions"] = sum(values[name] for name in INTERACTION_PARTS)
     return [values[name] for name in COUNT_FIELDS]

@@ -249,7 +249,9 @@ def _first_days(videos, local_days, seconds, since, derived: Derived) -> np.ndar
         position = begin + int(np.searchsorted(seconds[begin:end], cutoff))
         position = min(position, end - 1)
         first_by_video[video_id] = (
-            local_days[position - 1] + 1 if position > begin else local_days[position]
+            min(local_days[position - 1] + 1, local_days[position])
+            if position > begin
+            else local_days[position]
         )
     lookup = np.array([first_by_video[int(v)] for v in derived.video_ids], dtype=np.int64)
     return lookup

@@ -5,6 +5,7 @@ SQLite keeps using) gives, on varied data: zero denominators, window edges, futu
 stats at all, per-creator weights, totals too large for an exact float sum.
 """
 
+import math
 import random
 from datetime import date, timedelta
 
@@ -53,7 +54,7 @@ def _varied_data(rng: random.Random) -> list[int]:
             if n == 0:
                 continue  # no stats at all
             for days_ago in sorted(rng.sample(range(-2, 60), k=rng.randint(1, 25))):
-                views = rng.choice([0, 1, 7, rng.randint(0, 10**6)])
+                views = rng.choice([0, 1, 7, None, rng.randint(0, 10**6)])
                 interactions = rng.choice([0, 3, rng.randint(0, 10**5)])
                 _stat(
                     video,
@@ -68,6 +69,13 @@ def _varied_data(rng: random.Random) -> list[int]:
         _stat(no_views, 1, views=0, interactions=40, comments=3, likes=2)
         no_interactions = VideoFactory(owner=owner, course=None)
         _stat(no_interactions, 2, views=500, interactions=0, comments=9, likes=4)
+        # Views not reported: F over the known days only, unknown when no day has views.
+        some_unknown = VideoFactory(owner=owner, course=None)
+        for days_ago, views in ((1, None), (3, 400), (10, None), (30, 0)):
+            _stat(some_unknown, days_ago, views=views, interactions=20, comments=2, likes=3)
+        all_unknown = VideoFactory(owner=owner, course=None)
+        for days_ago in (2, 20):
+            _stat(all_unknown, days_ago, views=None, interactions=50, comments=5, likes=5)
         # Window edges: 6 and 27 days ago are in, 7 and 28 out; tomorrow is ignored.
         edges = VideoFactory(owner=owner, course=None)
         for days_ago in (-1, 0, 6, 7, 27, 28):
@@ -86,9 +94,12 @@ def _assert_same_figures(frame, stored):
     assert len(stored) == len(frame)
     for row in frame.to_dict("records"):
         ours = stored[(row["video_id"], row["window"])]
-        for name in engine.COUNTS:
+        for name in (*engine.COUNTS, engine.UNKNOWN_DAYS):
             assert ours[name] == row[name], name
         for name in ("frequency", "depth", "engagement", "content_quality", "composite_quality"):
+            if ours[name] is None or math.isnan(row[name]):  # unknown on both paths
+                assert ours[name] is None and math.isnan(row[name]), name
+                continue
             assert ours[name] == pytest.approx(row[name], rel=1e-9, abs=1e-9), name
 
 
@@ -103,6 +114,10 @@ def test_sql_path_gives_the_pandas_figures(seed):
     zero_views = [r for r in stored.values() if r["views"] == 0]
     zero_interactions = [r for r in stored.values() if r["interactions"] == 0]
     assert zero_views and all(r["frequency"] == 0 for r in zero_views)
+    unknown = [r for r in stored.values() if r["views"] is None]
+    assert unknown and all(r["frequency"] is None for r in unknown)
+    assert all(r["engagement"] is None and r["composite_quality"] is None for r in unknown)
+    assert any(r["views_unknown_days"] and r["frequency"] is not None for r in stored.values())
     assert zero_interactions and all(r["depth"] == 0 for r in zero_interactions)
 
 

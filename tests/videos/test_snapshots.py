@@ -233,3 +233,24 @@ def test_a_video_seen_once_has_no_days(creator, video):
     outcome = record(creator, observe(video, at(5), views=10))
     assert outcome.days_created == 0 and outcome.baselines == 1
     assert (at(5) - timedelta(days=1)).date() == date(2026, 3, 4)
+
+
+def test_a_bulk_row_without_views_is_stored_as_unknown(creator, video):
+    outcome = services.stats_bulk_upsert(
+        owner=creator,
+        rows=[
+            {"video": video.pk, "date": date(2026, 3, 1), "views": None, "likes": 4},
+            {"video": video.pk, "date": date(2026, 3, 2), "views": 0, "likes": 1},
+        ],
+    )
+    assert outcome.created == 2
+    assert [row[0] for row in days_of(video).values()] == [None, 0]
+
+
+def test_hourly_syncs_one_at_a_time_keep_the_day_up_to_date(creator, video):
+    record(creator, observe(video, at(1, 23), views=100))
+    for hour, views in ((1, 120), (5, 150), (9, 190)):
+        outcome = record(creator, observe(video, at(2, hour), views=views))
+        assert outcome.stored == 1
+        assert days_of(video)[date(2026, 3, 2)][0] == views - 100
+    assert outcome.days_updated == 1 and outcome.days_created == 0
