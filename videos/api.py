@@ -112,8 +112,9 @@ COUNT_KWARGS = {"min_value": 0, "max_value": settings.IMPORT_MAX_COUNT}
 class VideoDailyStatSerializer(OwnedModelSerializer):
     class Meta:
         model = VideoDailyStat
-        fields = ["id", "video", "date", *VideoDailyStat.COUNT_FIELDS]
-        read_only_fields = ["id"]
+        fields = ["id", "video", "date", *VideoDailyStat.COUNT_FIELDS, "origin", "estimated"]
+        # Where the day came from (imported, or derived from snapshots) is the writer's call.
+        read_only_fields = ["id", "origin", "estimated"]
         extra_kwargs = {
             **{name: COUNT_KWARGS for name in VideoDailyStat.COUNT_FIELDS},
             # null: the source does not report views (unknown, not zero; F leaves the day out).

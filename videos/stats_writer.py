@@ -248,13 +248,12 @@ def _portable(video_ids, days, counts, origin, estimated) -> UpsertCounts:
                 strict=True,
             )
             cursor.executemany(f"INSERT INTO {STAGE} VALUES ({placeholders})", list(rows))
+        other = DERIVED if origin == IMPORTED else IMPORTED
         cursor.execute(
-            f"SELECT count(*) FROM {STAGE} s JOIN {_table()} t "
-            "ON t.video_id = s.video_id AND t.date = s.date"
+            f"SELECT count(*), coalesce(sum(t.origin = '{other}'), 0) FROM {STAGE} s "
+            f"JOIN {_table()} t ON t.video_id = s.video_id AND t.date = s.date"
         )
-        existing = cursor.fetchone()[0]
-        cursor.execute(_met_sql(origin))
-        met = cursor.fetchone()[0]
+        existing, met = cursor.fetchone()
         cursor.execute(_upsert_sql(origin, returning_counts=False))
         changed = cursor.rowcount
         cursor.execute(f"DROP TABLE temp.{STAGE}")
