@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from analytics import api as analytics_api
 from campaigns import api as campaigns_api
 from connectors import api as connectors_api
+from connectors import platform_api as connectors_platform_api
 from core.token_api import ApiTokenView
 from courses import api as courses_api
 from imports import api as imports_api
@@ -49,6 +50,11 @@ router.register(
     "sales-connections", connectors_api.SalesConnectionViewSet, basename="salesconnection"
 )
 router.register("sales-refusals", connectors_api.RefusedEventViewSet, basename="refusedevent")
+router.register(
+    "platform-connections",
+    connectors_platform_api.PlatformConnectionViewSet,
+    basename="platformconnection",
+)
 
 app_name = "api"
 urlpatterns = [

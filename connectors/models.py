@@ -95,3 +95,67 @@ class RefusedEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.external_id or '?'}: {self.reason}"
+
+
+class PlatformConnection(TimestampedModel):
+    """A creator's account (or list of videos) on a video platform whose lifetime counts
+    CourseReel pulls on a cadence by video age (``PLATFORM_SYNC_CADENCE``)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Working")
+        FAILING = "failing", _("Failing")
+        REAUTHORISE = "reauthorise", _("Needs re-authorisation")
+        PAUSED = "paused", _("Paused")
+
+    SLUGS = ("bilibili", "youtube-shorts", "douyin", "kuaishou")
+    OAUTH_SLUGS = ("douyin", "kuaishou")
+    OWNER_PATH = "owner"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="platform_connections"
+    )
+    platform = models.ForeignKey(
+        "videos.Platform", on_delete=models.PROTECT, related_name="connections"
+    )
+    # Bilibili: the uploader's mid; YouTube: the channel id (UC…); Douyin/Kuaishou: open_id.
+    account_id = models.CharField(_("account id"), max_length=100, blank=True)
+    # Videos named one by one (BV ids, YouTube video ids); with an account, its videos too.
+    video_ids = models.JSONField(_("video ids"), default=list, blank=True)
+    api_key = EncryptedTextField(_("API key"), blank=True, default="")
+    access_token = EncryptedTextField(_("access token"), blank=True, default="")
+    refresh_token = EncryptedTextField(_("refresh token"), blank=True, default="")
+    token_expires_at = models.DateTimeField(_("token expires at"), null=True, blank=True)
+    open_id = models.CharField(_("open id"), max_length=100, blank=True)
+    secret_hint = models.CharField(_("secret"), max_length=12, blank=True, editable=False)
+    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.ACTIVE)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)
+    next_run_at = models.DateTimeField(_("next run"), null=True, blank=True, db_index=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    failures = models.PositiveIntegerField(_("failures in a row"), default=0)
+    rate_limit_waits = models.PositiveIntegerField(_("rate-limit waits"), default=0)
+    rate_limit_wait_seconds = models.FloatField(_("seconds waited for rate limits"), default=0)
+    snapshots_stored = models.PositiveIntegerField(_("snapshots stored"), default=0)
+    videos_created = models.PositiveIntegerField(_("videos created"), default=0)
+    last_fetched = models.PositiveIntegerField(_("videos fetched by the last sync"), default=0)
+    # When the account was last asked for its list of videos (new uploads).
+    discovered_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # {"<platform video id>": "<ISO moment of its last snapshot>"}: the cadence reads it.
+    synced_at = models.JSONField(default=dict, blank=True, editable=False)
+    # Videos the platform no longer shows: {"<id>": "<plain reason>"}.
+    gone = models.JSONField(default=dict, blank=True, editable=False)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("platform connection")
+        verbose_name_plural = _("platform connections")
+        indexes = [models.Index(fields=["status", "next_run_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.platform.label} {self.account_id or ''}".strip()
+
+    @property
+    def uses_oauth(self) -> bool:
+        return self.platform.slug in self.OAUTH_SLUGS

@@ -47,3 +47,61 @@ def sales_connection_poll(connection_id: int) -> dict | None:
             return None
     finally:
         cache.delete(lock)
+
+
+# --- platform connections --------------------------------------------------------------------
+
+PLATFORM_LOCK_SECONDS = 900
+
+
+@shared_task(ignore_result=True, soft_time_limit=120, time_limit=180)
+def platform_connections_sync_due() -> int:
+    """Beat: one sync task per connection whose next run has come (fan out), so one creator's
+    slow or failing platform never delays another's."""
+    from .platform_services import platform_connections_due
+
+    ids = platform_connections_due()
+    for pk in ids:
+        platform_connection_sync.delay(pk)
+    return len(ids)
+
+
+@shared_task(
+    bind=True,
+    ignore_result=True,
+    soft_time_limit=840,
+    time_limit=900,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=3,
+)
+def platform_connection_sync(self, connection_id: int, force: bool = False) -> dict | None:
+    """Sync one connection; a lock keeps two syncs of it from overlapping. A temporary refusal
+    (rate limit, 5xx, timeout) is retried with backoff; a revoked authorisation is not."""
+    from .models import PlatformConnection
+    from .platform_services import platform_connection_sync as sync
+    from .platforms import PlatformError
+
+    lock = f"platform-sync-lock:{connection_id}"
+    if not cache.add(lock, 1, timeout=PLATFORM_LOCK_SECONDS):
+        logger.info("platform connection %s is already syncing", connection_id)
+        return None
+    try:
+        connection = (
+            PlatformConnection.objects.select_related("platform").filter(pk=connection_id).first()
+        )
+        if connection is None:
+            logger.info("platform connection %s is gone", connection_id)
+            return None
+        if connection.status == PlatformConnection.Status.PAUSED and not force:
+            return None
+        try:
+            return sync(connection=connection, force=force).as_dict()
+        except PlatformError as error:
+            logger.warning("platform connection %s: %s", connection_id, error)
+            retry = error.retry and self.request.retries < self.max_retries
+    finally:
+        cache.delete(lock)
+    if retry:
+        raise self.retry(countdown=60 * 2**self.request.retries)
+    return None

@@ -13,9 +13,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from courses.models import Course
 
+from . import platform_services as services_platforms
 from . import services
 from .api import receive_url
 from .models import RefusedEvent, SalesConnection
+from .platform_views import platform_cards
 from .tasks import sales_connection_poll
 
 PAGE = "connectors/connections.html"
@@ -47,6 +49,10 @@ def _context(request: HttpRequest, **extra) -> dict:
         "cards": _cards(request),
         "kinds": SalesConnection.Kind.choices,
         "courses": Course.objects.owned_by(request.user).prefetch_related("tiers"),
+        "platform_cards": platform_cards(request),
+        "oauth_platforms": [
+            (slug, services_platforms.oauth_configured(slug)) for slug in ("douyin", "kuaishou")
+        ],
         **extra,
     }
 

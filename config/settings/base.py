@@ -369,3 +369,52 @@ SALES_POLL_LOOKBACK_DAYS = int(os.environ.get("SALES_POLL_LOOKBACK_DAYS", "30"))
 XIAOE_API_BASE = os.environ.get("XIAOE_API_BASE", "https://api.xiaoe-tech.com")
 XIAOE_TIMEOUT_SECONDS = float(os.environ.get("XIAOE_TIMEOUT_SECONDS", "10"))
 XIAOE_PAGE_SIZE = int(os.environ.get("XIAOE_PAGE_SIZE", "100"))
+
+# --- Platform connections (connectors/platforms/): statistics that arrive by themselves -------
+# Base URLs of the platforms' APIs. Operator settings, trusted as they are (a proxy, a mirror or
+# a test server): the private-address rule applies to URLs a creator types, not to these.
+BILIBILI_API_BASE = os.environ.get("BILIBILI_API_BASE", "https://api.bilibili.com")
+YOUTUBE_API_BASE = os.environ.get("YOUTUBE_API_BASE", "https://www.googleapis.com")
+DOUYIN_API_BASE = os.environ.get("DOUYIN_API_BASE", "https://open.douyin.com")
+# Where a creator's browser is sent to authorise (the same host as the API unless proxied).
+DOUYIN_AUTHORIZE_BASE = os.environ.get("DOUYIN_AUTHORIZE_BASE", DOUYIN_API_BASE)
+KUAISHOU_API_BASE = os.environ.get("KUAISHOU_API_BASE", "https://open.kuaishou.com")
+# The operator's apps on the open platforms (empty: the page says the platform is not set up).
+DOUYIN_CLIENT_KEY = os.environ.get("DOUYIN_CLIENT_KEY", "")
+DOUYIN_CLIENT_SECRET = os.environ.get("DOUYIN_CLIENT_SECRET", "")
+KUAISHOU_APP_ID = os.environ.get("KUAISHOU_APP_ID", "")
+KUAISHOU_APP_SECRET = os.environ.get("KUAISHOU_APP_SECRET", "")
+PLATFORM_USER_AGENT = os.environ.get("PLATFORM_USER_AGENT", "CourseReel/1.0 (+statistics sync)")
+PLATFORM_TIMEOUT_SECONDS = float(os.environ.get("PLATFORM_TIMEOUT_SECONDS", "10"))
+# Attempts of one request on 429/5xx/timeouts, with exponential backoff and jitter in between.
+PLATFORM_HTTP_ATTEMPTS = int(os.environ.get("PLATFORM_HTTP_ATTEMPTS", "3"))
+PLATFORM_BACKOFF_SECONDS = float(os.environ.get("PLATFORM_BACKOFF_SECONDS", "1"))
+PLATFORM_BACKOFF_MAX_SECONDS = float(os.environ.get("PLATFORM_BACKOFF_MAX_SECONDS", "30"))
+PLATFORM_MAX_PAGES = int(os.environ.get("PLATFORM_MAX_PAGES", "200"))
+# Requests a second per platform across every worker (Redis when it is the broker);
+# PLATFORM_RATE_PER_SECOND="bilibili:5,youtube-shorts:20" (0 or absent: no limit).
+PLATFORM_RATE_PER_SECOND = {
+    slug.strip(): int(count)
+    for slug, _sep, count in (
+        pair.partition(":")
+        for pair in os.environ.get(
+            "PLATFORM_RATE_PER_SECOND", "bilibili:5,youtube-shorts:20,douyin:10,kuaishou:10"
+        ).split(",")
+        if pair.strip()
+    )
+}
+# Cadence by video age: (age up to, sync every); older than the last age: no more syncs.
+# PLATFORM_SYNC_CADENCE="1d:1h,7d:6h,30d:24h,90d:7d" (units m, h, d).
+_UNITS = {"m": 60, "h": 3600, "d": 86400}
+PLATFORM_SYNC_CADENCE = [
+    tuple(timedelta(seconds=int(part[:-1]) * _UNITS[part[-1]]) for part in step.strip().split(":"))
+    for step in os.environ.get("PLATFORM_SYNC_CADENCE", "1d:1h,7d:6h,30d:24h,90d:7d").split(",")
+]
+# An account (uploader, channel, OAuth account) is also asked for new videos this often.
+PLATFORM_DISCOVERY_SECONDS = int(os.environ.get("PLATFORM_DISCOVERY_SECONDS", "86400"))
+# How often beat looks for due connections; read when migrating (connectors 0003).
+PLATFORM_SYNC_BEAT_SECONDS = int(os.environ.get("PLATFORM_SYNC_BEAT_SECONDS", "900"))
+# Access tokens are refreshed when they expire within this many seconds.
+PLATFORM_TOKEN_REFRESH_MARGIN_SECONDS = int(
+    os.environ.get("PLATFORM_TOKEN_REFRESH_MARGIN_SECONDS", "600")
+)

@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from analytics.models import SalesForecast
 from campaigns.models import Campaign, ScheduledPost
-from connectors.models import RefusedEvent, SalesConnection
+from connectors.models import PlatformConnection, RefusedEvent, SalesConnection
+from connectors.platform_services import platform_connection_create
 from connectors.services import connection_create
 from core.models import ApiToken
 from courses.models import Course, PriceTier, Sale
@@ -71,6 +72,9 @@ EXTRA_MAKERS: dict[type, Callable[[Any], Any]] = {
     ImportJob: import_job,
     Platform: new_platform,
     SalesConnection: lambda owner: connection_create(owner=owner, kind="generic")[0],
+    PlatformConnection: lambda owner: platform_connection_create(
+        owner=owner, platform="bilibili", video_ids=["BV1xx411c7mD"]
+    ),
     RefusedEvent: lambda owner: RefusedEvent.objects.create(
         connection=connection_create(owner=owner, kind="generic")[0], reason="No course"
     ),
@@ -288,6 +292,9 @@ CREATE_RECIPES: dict[str, Recipe] = {
         lambda o: {"kind": "stripe", "signing_secret": "whsec_test"}
     ),
     "/api/v1/import-jobs/": Recipe(_upload, multipart=True),
+    "/api/v1/platform-connections/": Recipe(
+        lambda o: {"platform": "bilibili", "video_ids": ["BV1xx411c7mD"]}
+    ),
     "/api/v1/auth/token/": Recipe(lambda o: {}, creates=ApiToken),
 }
 

@@ -28,6 +28,7 @@ EXPECTED_QUERIES = {
     "/api/v1/import-jobs/": TOKEN + COUNT + PAGE,
     "/api/v1/interaction-tactics/": TOKEN + COUNT + PAGE,
     "/api/v1/live-sessions/": TOKEN + COUNT + PAGE,
+    "/api/v1/platform-connections/": TOKEN + COUNT + PAGE,  # platform joined
     "/api/v1/platform-rankings/": TOKEN + COUNT + PAGE,  # platform joined
     "/api/v1/platforms/": TOKEN + COUNT + PAGE,
     "/api/v1/price-tiers/": TOKEN + COUNT + PAGE,

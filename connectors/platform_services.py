@@ -1,0 +1,546 @@
+"""Writes for platform connections: connecting an account or a list of videos, and the sync
+that turns what a platform reports into snapshots of lifetime counts.
+
+Every snapshot goes through ``videos.snapshots.snapshots_record`` (once per sync) and every
+video a platform shows that the creator does not have yet through
+``videos.services.videos_create_imported``. This module keeps the connection's cadence, counts,
+last error and secrets (encrypted; only a hint is ever shown back).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from videos.models import PipelineStatus, Platform, Video
+from videos.services import videos_create_imported
+from videos.snapshots import Observation, snapshots_record
+
+from .models import PlatformConnection
+from .platforms import FetchedVideo, PlatformError, VideoGone
+from .platforms.bilibili import BilibiliClient
+from .platforms.douyin import DouyinClient
+from .platforms.kuaishou import KuaishouClient
+from .platforms.oauth import Tokens
+from .platforms.youtube import YouTubeClient
+
+logger = logging.getLogger(__name__)
+
+BV_ID = re.compile(r"BV[0-9A-Za-z]{10}")
+YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{11}")
+YOUTUBE_CHANNEL = re.compile(r"UC[A-Za-z0-9_-]{22}")
+MID = re.compile(r"[0-9]{1,20}")
+MAX_VIDEO_IDS = 10_000
+STATE_SALT = "connectors.platform-oauth"
+STATE_MAX_AGE = 900
+FAILURE_BACKOFF = timedelta(minutes=15)
+FAILURE_BACKOFF_MAX = timedelta(days=1)
+
+
+def secret_hint(value: str) -> str:
+    """What the page and the API show of a secret: its last four characters (nothing of a
+    secret too short to hide the rest)."""
+    if not value:
+        return ""
+    return f"…{value[-4:]}" if len(value) >= 12 else "…"
+
+
+# --- connecting ------------------------------------------------------------------------------
+
+
+def _clean_ids(platform: str, video_ids: Iterable[str]) -> list[str]:
+    pattern = BV_ID if platform == "bilibili" else YOUTUBE_ID
+    cleaned, bad = [], []
+    for value in video_ids:
+        value = str(value).strip()
+        if not value:
+            continue
+        if platform == "youtube-shorts" and "v=" in value:
+            value = value.split("v=", 1)[1][:11]
+        (cleaned if pattern.fullmatch(value) else bad).append(value)
+    if bad:
+        if platform == "bilibili":
+            message = _("Not a Bilibili BV id: %(ids)s (they look like BV1xx411c7mD).")
+        else:
+            message = _("Not a YouTube video id: %(ids)s (11 characters, as in watch?v=…).")
+        raise ValidationError({"video_ids": message % {"ids": ", ".join(bad[:5])}})
+    if len(cleaned) > MAX_VIDEO_IDS:
+        raise ValidationError(
+            {"video_ids": _("At most %(count)s videos per connection.") % {"count": MAX_VIDEO_IDS}}
+        )
+    return list(dict.fromkeys(cleaned))
+
+
+@transaction.atomic
+def platform_connection_create(
+    *,
+    owner,
+    platform: str,
+    account_id: str = "",
+    video_ids: Iterable[str] | None = None,
+    api_key: str = "",
+) -> PlatformConnection:
+    """Bilibili (BV ids or the uploader's mid) and YouTube (the creator's API key with video ids
+    or a channel id). Douyin and Kuaishou connect through their OAuth flow instead."""
+    if platform in PlatformConnection.OAUTH_SLUGS:
+        raise ValidationError(
+            {
+                "platform": _(
+                    "Douyin and Kuaishou connect through their sign-in: use Connect on "
+                    "the Connections page."
+                )
+            }
+        )
+    if platform not in PlatformConnection.SLUGS:
+        raise ValidationError({"platform": _("Choose bilibili or youtube-shorts.")})
+    account_id = (account_id or "").strip()
+    ids = _clean_ids(platform, video_ids or [])
+    errors = {}
+    if not ids and not account_id:
+        errors["video_ids"] = _("Give the video ids, or the account id to find the videos.")
+    if account_id and platform == "bilibili" and not MID.fullmatch(account_id):
+        errors["account_id"] = _(
+            "A Bilibili uploader id (mid) is a number, as in space.bilibili.com/<mid>."
+        )
+    if account_id and platform == "youtube-shorts" and not YOUTUBE_CHANNEL.fullmatch(account_id):
+        errors["account_id"] = _("A YouTube channel id starts with UC and has 24 characters.")
+    api_key = (api_key or "").strip()
+    if platform == "youtube-shorts" and not api_key:
+        errors["api_key"] = _("YouTube needs your API key for the YouTube Data API v3.")
+    if errors:
+        raise ValidationError(errors)
+    connection = PlatformConnection(
+        owner=owner,
+        platform=Platform.objects.get(slug=platform),
+        account_id=account_id,
+        video_ids=ids,
+        api_key=api_key,
+        secret_hint=secret_hint(api_key),
+        next_run_at=timezone.now(),
+    )
+    connection.full_clean()
+    connection.save()
+    return connection
+
+
+def platform_connection_delete(*, connection: PlatformConnection) -> None:
+    """The connection goes; the videos and snapshots it brought stay."""
+    connection.delete()
+
+
+def platform_connection_pause(*, connection: PlatformConnection, paused: bool) -> None:
+    if paused:
+        connection.status = PlatformConnection.Status.PAUSED
+    elif connection.status == PlatformConnection.Status.PAUSED:
+        connection.status = PlatformConnection.Status.ACTIVE
+        connection.next_run_at = timezone.now()
+    connection.save(update_fields=["status", "next_run_at", "updated_at"])
+
+
+# --- OAuth (Douyin, Kuaishou) ----------------------------------------------------------------
+
+OAUTH_CLIENTS = {"douyin": DouyinClient, "kuaishou": KuaishouClient}
+
+
+def oauth_configured(platform: str) -> bool:
+    if platform == "douyin":
+        return bool(settings.DOUYIN_CLIENT_KEY and settings.DOUYIN_CLIENT_SECRET)
+    if platform == "kuaishou":
+        return bool(settings.KUAISHOU_APP_ID and settings.KUAISHOU_APP_SECRET)
+    return False
+
+
+def oauth_state_new(*, owner, platform: str) -> str:
+    return signing.dumps({"owner": owner.pk, "platform": platform}, salt=STATE_SALT)
+
+
+def oauth_authorize_url(*, owner, platform: str, redirect_uri: str) -> str:
+    if platform not in OAUTH_CLIENTS:
+        raise ValidationError({"platform": _("Choose douyin or kuaishou.")})
+    if not oauth_configured(platform):
+        raise ValidationError(
+            {
+                "platform": _(
+                    "This server has no app on that platform yet: the operator sets "
+                    "its app id and secret (see the README)."
+                )
+            }
+        )
+    state = oauth_state_new(owner=owner, platform=platform)
+    return OAUTH_CLIENTS[platform].authorize_url(redirect_uri=redirect_uri, state=state)
+
+
+def _state_check(*, owner, platform: str, state: str) -> None:
+    try:
+        value = signing.loads(state or "", salt=STATE_SALT, max_age=STATE_MAX_AGE)
+    except signing.BadSignature:
+        raise ValidationError(
+            _(
+                "The sign-in came back without a valid or recent state: start it again from the "
+                "Connections page."
+            )
+        ) from None
+    if value.get("owner") != owner.pk or value.get("platform") != platform:
+        raise ValidationError(
+            _(
+                "The sign-in came back without a valid or recent state: start it again from the "
+                "Connections page."
+            )
+        )
+
+
+def _tokens_store(connection: PlatformConnection, tokens: Tokens) -> list[str]:
+    connection.access_token = tokens.access_token
+    if tokens.refresh_token:
+        connection.refresh_token = tokens.refresh_token
+    connection.token_expires_at = tokens.expires_at
+    if tokens.open_id:
+        connection.open_id = tokens.open_id
+        connection.account_id = connection.account_id or tokens.open_id
+    connection.secret_hint = secret_hint(tokens.access_token)
+    return ["access_token", "refresh_token", "token_expires_at", "open_id", "account_id",
+            "secret_hint", "updated_at"]  # fmt: skip
+
+
+def platform_connection_authorise(
+    *, owner, platform: str, code: str, state: str
+) -> PlatformConnection:
+    """The OAuth callback: check the signed state, exchange the code for tokens, then create
+    the connection (or renew the one this account already has)."""
+    _state_check(owner=owner, platform=platform, state=state)
+    if not code:
+        raise ValidationError(_("The platform sent no authorisation code: connect again."))
+    try:
+        tokens = OAUTH_CLIENTS[platform]().exchange_code(code)
+    except PlatformError as error:
+        raise ValidationError(str(error)) from None
+    with transaction.atomic():
+        connection = (
+            PlatformConnection.objects.owned_by(owner)
+            .filter(platform__slug=platform, open_id=tokens.open_id)
+            .exclude(open_id="")
+            .first()
+        ) or PlatformConnection(owner=owner, platform=Platform.objects.get(slug=platform))
+        _tokens_store(connection, tokens)
+        connection.status = PlatformConnection.Status.ACTIVE
+        connection.last_error = ""
+        connection.failures = 0
+        connection.next_run_at = timezone.now()
+        connection.full_clean()
+        connection.save()
+    return connection
+
+
+# --- cadence ---------------------------------------------------------------------------------
+
+
+def cadence_interval(age: timedelta) -> timedelta | None:
+    """How often a video of this age is synced; None once it is older than the cadence."""
+    for up_to, every in settings.PLATFORM_SYNC_CADENCE:
+        if age <= up_to:
+            return every
+    return None
+
+
+def _due(*, last: datetime | None, published_at: datetime | None, now: datetime) -> bool:
+    if last is None:
+        return True
+    age = now - published_at if published_at else timedelta(0)
+    every = cadence_interval(age)
+    return every is not None and last + every <= now + timedelta(seconds=60)
+
+
+def _next_run(connection: PlatformConnection, published: dict[str, datetime | None], now):
+    moments = []
+    for video_id, last_iso in connection.synced_at.items():
+        if video_id in connection.gone:
+            continue
+        last = datetime.fromisoformat(last_iso)
+        published_at = published.get(video_id)
+        age = (last - published_at) if published_at else timedelta(0)
+        every = cadence_interval(age)
+        if every is not None:
+            moments.append(last + every)
+    if connection.account_id:
+        moments.append(
+            (connection.discovered_at or now)
+            + timedelta(seconds=settings.PLATFORM_DISCOVERY_SECONDS)
+        )
+    pending = [v for v in connection.video_ids if v not in connection.synced_at
+               and v not in connection.gone]  # fmt: skip
+    if pending:
+        moments.append(now)
+    return min(moments) if moments else None
+
+
+# --- the sync --------------------------------------------------------------------------------
+
+
+@dataclass
+class SyncOutcome:
+    connection_id: int
+    platform: str
+    fetched: int = 0
+    videos_created: int = 0
+    snapshots_stored: int = 0
+    snapshots_repeated: int = 0
+    gone: list[str] = field(default_factory=list)
+    rate_limit_waits: int = 0
+    error: str = ""
+    next_run_at: datetime | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "connection": self.connection_id,
+            "platform": self.platform,
+            "fetched": self.fetched,
+            "videos_created": self.videos_created,
+            "snapshots_stored": self.snapshots_stored,
+            "snapshots_repeated": self.snapshots_repeated,
+            "gone": self.gone,
+            "rate_limit_waits": self.rate_limit_waits,
+            "error": self.error,
+            "next_run_at": self.next_run_at.isoformat() if self.next_run_at else None,
+        }
+
+
+class _Waits:
+    def __init__(self) -> None:
+        self.count, self.seconds = 0, 0.0
+
+    def __call__(self, seconds: float) -> None:
+        self.count += 1
+        self.seconds += float(seconds or 0)
+
+
+def _client(connection: PlatformConnection, waits: _Waits):
+    slug = connection.platform.slug
+    if slug == "bilibili":
+        return BilibiliClient(on_rate_wait=waits)
+    if slug == "youtube-shorts":
+        return YouTubeClient(api_key=connection.api_key, on_rate_wait=waits)
+
+    def saved(tokens: Tokens) -> None:
+        connection.save(update_fields=_tokens_store(connection, tokens))
+
+    tokens = Tokens(
+        access_token=connection.access_token,
+        refresh_token=connection.refresh_token,
+        expires_at=connection.token_expires_at,
+        open_id=connection.open_id,
+    )
+    return OAUTH_CLIENTS[slug](tokens=tokens, on_tokens=saved, on_rate_wait=waits)
+
+
+def _fetch(
+    connection: PlatformConnection, client, *, now: datetime, force: bool, known: dict
+) -> tuple[list[FetchedVideo], dict[str, str], bool]:
+    """What the platform reports for the videos due now: (fetched, gone, discovered)."""
+    slug = connection.platform.slug
+    gone: dict[str, str] = {}
+    discovery_due = bool(connection.account_id) and (
+        force
+        or connection.discovered_at is None
+        or connection.discovered_at + timedelta(seconds=settings.PLATFORM_DISCOVERY_SECONDS) <= now
+    )
+
+    def due(video_id: str, published_at: datetime | None) -> bool:
+        if force:
+            return True
+        if video_id in connection.gone:
+            return False
+        last = connection.synced_at.get(video_id)
+        return _due(
+            last=datetime.fromisoformat(last) if last else None,
+            published_at=known.get(video_id) or published_at,
+            now=now,
+        )
+
+    if slug in PlatformConnection.OAUTH_SLUGS:
+        margin = timedelta(seconds=settings.PLATFORM_TOKEN_REFRESH_MARGIN_SECONDS)
+        if connection.token_expires_at and connection.token_expires_at <= now + margin:
+            client.refresh()
+        rows = [
+            row
+            for row in client.uploads(connection.account_id)
+            if row.platform_video_id not in known or due(row.platform_video_id, row.published_at)
+        ]
+        return rows, gone, True
+
+    listed: dict[str, FetchedVideo] = {}
+    if discovery_due:
+        for row in client.uploads(connection.account_id):
+            listed[row.platform_video_id] = row
+    ids = list(dict.fromkeys([*connection.video_ids, *listed]))
+    wanted = [
+        i for i in ids
+        if i not in known or due(i, listed[i].published_at if i in listed else None)
+    ]  # fmt: skip
+    fetched = []
+    for row in client.videos(wanted) if wanted else []:
+        if isinstance(row, VideoGone):
+            gone[_gone_id(row, wanted)] = str(row)
+            continue
+        base = listed.get(row.platform_video_id)
+        if base is not None:
+            row.title = row.title or base.title
+            row.published_at = row.published_at or base.published_at
+        fetched.append(row)
+    return fetched, gone, discovery_due
+
+
+def _gone_id(gone: VideoGone, wanted: list[str]) -> str:
+    text = str(gone)
+    return next((video_id for video_id in wanted if video_id in text), text[:40])
+
+
+def _failure_record(connection: PlatformConnection, error: PlatformError, waits: _Waits, now):
+    connection.refresh_from_db(fields=["access_token", "refresh_token", "token_expires_at"])
+    connection.last_attempt_at = now
+    connection.last_error = str(error)[:300]
+    connection.failures += 1
+    connection.rate_limit_waits += waits.count
+    connection.rate_limit_wait_seconds += waits.seconds
+    if error.reauthorise:
+        connection.status = PlatformConnection.Status.REAUTHORISE
+        connection.next_run_at = None
+    else:
+        connection.status = PlatformConnection.Status.FAILING
+        backoff = min(FAILURE_BACKOFF * 2 ** (connection.failures - 1), FAILURE_BACKOFF_MAX)
+        connection.next_run_at = now + backoff
+    connection.save(
+        update_fields=["last_attempt_at", "last_error", "failures", "rate_limit_waits",
+                       "rate_limit_wait_seconds", "status", "next_run_at", "updated_at"]
+    )  # fmt: skip
+
+
+def platform_connection_sync(
+    *, connection: PlatformConnection, force: bool = False, now: datetime | None = None
+) -> SyncOutcome:
+    """Fetch the lifetime counts of the connection's videos that are due (all of them with
+    ``force``), create the videos the creator does not have, and record one observation per
+    video at the sync's minute: two syncs in the same minute store one snapshot.
+
+    A refusal is recorded on the connection in plain words and raised as PlatformError; a
+    revoked authorisation marks it "needs re-authorisation" and takes it off the schedule."""
+    now = now or timezone.now()
+    moment = now.replace(second=0, microsecond=0)
+    slug = connection.platform.slug
+    outcome = SyncOutcome(connection_id=connection.pk, platform=slug)
+    waits = _Waits()
+    existing = {
+        video.platform_video_id: video
+        for video in Video.objects.filter(
+            owner_id=connection.owner_id, platform_id=connection.platform_id
+        )
+        .exclude(platform_video_id="")
+        .only("pk", "platform_video_id", "published_at")
+    }
+    known = {video_id: video.published_at for video_id, video in existing.items()}
+    try:
+        fetched, gone, discovered = _fetch(
+            connection, _client(connection, waits), now=now, force=force, known=known
+        )
+    except PlatformError as error:
+        _failure_record(connection, error, waits, now)
+        outcome.error, outcome.rate_limit_waits = str(error), waits.count
+        raise
+    with transaction.atomic():
+        missing = [row for row in fetched if row.platform_video_id not in existing]
+        if missing:
+            created = videos_create_imported(
+                owner_id=connection.owner_id,
+                videos=[
+                    Video(
+                        owner_id=connection.owner_id,
+                        platform_id=connection.platform_id,
+                        platform_video_id=row.platform_video_id[:100],
+                        title=(row.title or row.platform_video_id)[:200],
+                        status=PipelineStatus.PUBLISHED,
+                        published_at=row.published_at or moment,
+                    )
+                    for row in missing
+                ],
+            )
+            outcome.videos_created = len(created)
+            existing.update(
+                (video.platform_video_id, video)
+                for video in Video.objects.filter(
+                    owner_id=connection.owner_id,
+                    platform_id=connection.platform_id,
+                    platform_video_id__in=[row.platform_video_id for row in missing],
+                ).only("pk", "platform_video_id", "published_at")
+            )
+        observations = [
+            Observation(
+                video_id=existing[row.platform_video_id].pk,
+                observed_at=moment,
+                counts={name: value for name, value in row.counts.items() if value is not None},
+            )
+            for row in fetched
+            if row.counts and any(value is not None for value in row.counts.values())
+        ]
+        if observations:
+            result = snapshots_record(
+                owner_id=connection.owner_id, source="connector", observations=observations
+            )
+            outcome.snapshots_stored = result.stored
+            outcome.snapshots_repeated = result.repeated
+        outcome.fetched = len(fetched)
+        outcome.gone = sorted(gone)
+        outcome.rate_limit_waits = waits.count
+
+        connection.refresh_from_db(fields=["access_token", "refresh_token", "token_expires_at"])
+        synced = dict(connection.synced_at)
+        synced.update((row.platform_video_id, moment.isoformat()) for row in fetched)
+        connection.synced_at = synced
+        seen = {row.platform_video_id for row in fetched}
+        connection.gone = {**{k: v for k, v in connection.gone.items() if k not in seen}, **gone}
+        if discovered:
+            connection.discovered_at = now
+        connection.status = PlatformConnection.Status.ACTIVE
+        connection.last_attempt_at = connection.last_success_at = now
+        connection.last_error = ""
+        connection.failures = 0
+        connection.rate_limit_waits += waits.count
+        connection.rate_limit_wait_seconds += waits.seconds
+        connection.snapshots_stored += outcome.snapshots_stored
+        connection.videos_created += outcome.videos_created
+        connection.last_fetched = outcome.fetched
+        published = {vid: video.published_at for vid, video in existing.items()}
+        connection.next_run_at = outcome.next_run_at = _next_run(connection, published, now)
+        connection.save(
+            update_fields=["synced_at", "gone", "discovered_at", "status", "last_attempt_at",
+                           "last_success_at", "last_error", "failures", "rate_limit_waits",
+                           "rate_limit_wait_seconds", "snapshots_stored", "videos_created",
+                           "last_fetched", "next_run_at", "updated_at"]
+        )  # fmt: skip
+    logger.info(
+        "platform connection %s (%s): fetched %s, stored %s, created %s",
+        connection.pk, slug, outcome.fetched, outcome.snapshots_stored, outcome.videos_created,
+    )  # fmt: skip
+    return outcome
+
+
+def platform_connections_due(*, now: datetime | None = None) -> list[int]:
+    """Connections whose next run has come (working or failing; never paused or waiting for
+    re-authorisation)."""
+    now = now or timezone.now()
+    return list(
+        PlatformConnection.objects.filter(
+            status__in=[PlatformConnection.Status.ACTIVE, PlatformConnection.Status.FAILING],
+            next_run_at__lte=now,
+        )
+        .order_by("next_run_at")
+        .values_list("pk", flat=True)
+    )
