@@ -262,8 +262,27 @@ def test_refusals_are_in_the_creators_language(creator, write_file):
             'as "播放量", "点赞数", "like_count" or "累计播放")'
         )
     assert [issue.message for issue in result.errors] == [expected]
-    # TODO(lead): once zh_imports13.json is compiled into the catalogue, also assert the
-    # message differs from the English msgid.
+    assert expected.startswith("没有") and "like_count" in expected  # translated, names kept
+
+
+def test_a_job_from_a_chinese_page_is_refused_in_chinese(creator, write_file):
+    """The worker has no request: the job carries the page's language to it."""
+    from django.core.files.base import ContentFile
+
+    from imports.services import import_job_create, import_job_run
+
+    body = csv_text(["视频ID", "日期", "标题"], [["v0", "2026-03-02", "x"]]).encode()
+    with translation.override("zh-hans"):
+        job = import_job_create(
+            owner=creator,
+            kind="stats",
+            file=ContentFile(body, name="counts.csv"),
+            platform="douyin",
+            enqueue=False,
+        )
+    finished = import_job_run(job_id=job.pk)  # as the worker runs it: in the site's language
+    assert finished.language == "zh-hans"
+    assert finished.errors and finished.errors[0]["message"].startswith("没有")
 
 
 def test_messages_and_mode_reasons_go_through_gettext(creator, write_file, monkeypatch):
