@@ -24,7 +24,7 @@ from core.services import creator_create
 from courses.models import CompetitorPrice, Course, Discount, Level, PriceTier, Sale
 from imports.models import ImportJob
 from tracking.models import FunnelStat, LinkClick, SaleAttribution, TrackingLink
-from videos.models import PipelineStatus, Platform, Video, VideoDailyStat
+from videos.models import PipelineStatus, Platform, Video, VideoDailyStat, VideoSnapshot
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 
 
@@ -129,6 +129,22 @@ class VideoDailyStatFactory(factory.django.DjangoModelFactory):
     likes = 50
     shares = 20
     saves = 20
+
+
+class VideoSnapshotFactory(factory.django.DjangoModelFactory):
+    """A lifetime-counts observation (stored as is: no days derived; use snapshots_record)."""
+
+    class Meta:
+        model = VideoSnapshot
+
+    video = factory.SubFactory(VideoFactory)
+    observed_at = factory.Sequence(lambda n: timezone.now() - timedelta(hours=1 + n))
+    source = "connector"
+    views = 5000
+    likes = 300
+    comments = 40
+    shares = 10
+    saves = 25
 
 
 class CampaignFactory(factory.django.DjangoModelFactory):
@@ -327,6 +343,7 @@ def owned_row(model, owner):
         Sale: lambda: SaleFactory(course=course()),
         Video: lambda: VideoFactory(owner=owner),
         VideoDailyStat: lambda: VideoDailyStatFactory(video=VideoFactory(owner=owner)),
+        VideoSnapshot: lambda: VideoSnapshotFactory(video=VideoFactory(owner=owner)),
         Campaign: lambda: CampaignFactory(owner=owner),
         ScheduledPost: lambda: ScheduledPostFactory(campaign=CampaignFactory(owner=owner)),
         LiveSession: lambda: LiveSessionFactory(campaign=CampaignFactory(owner=owner)),

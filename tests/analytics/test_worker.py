@@ -178,8 +178,10 @@ def test_real_worker_recomputes_metrics_into_the_database(workers):
 
 
 def test_two_overlapping_triggers_do_the_work_once(workers):
+    # The first run holds the lock for 10 s: long enough for the second task to start while
+    # it runs even on a loaded machine (4 s was not, with other suites sharing two cores).
     queue = _queue()
-    worker = workers(queue, concurrency=2, RECOMPUTE_TEST_PAUSE_SECONDS="4")
+    worker = workers(queue, concurrency=2, RECOMPUTE_TEST_PAUSE_SECONDS="10")
     creator = _creator_with_data(videos=3)
 
     for _ in range(2):
