@@ -15,11 +15,25 @@ from django.utils.translation import pgettext
 from . import FetchedVideo, HttpClient, PlatformError, to_count
 from .oauth import Tokens, TokensSaved
 
-# Read from Kuaishou's open platform docs (open.kuaishou.com/platform/openApi: 授权 /oauth2/
-# authorize, 获取 access_token /oauth2/access_token and /oauth2/refresh_token with app_id,
-# app_secret, grant_type → result, access_token, expires_in, refresh_token, open_id; 视频列表
-# GET /openapi/photo/list with access_token, app_id, cursor, count → result, data[]{photo_id,
-# caption, create_time (ms), view_count, like_count, comment_count}; result 1 = success).
+# Paths and parameters as Kuaishou's open platform docs name them (open.kuaishou.com/platform/
+# openApi: 授权 /oauth2/authorize; 获取 access_token /oauth2/access_token and /oauth2/refresh_token
+# with app_id, app_secret, grant_type → result, access_token, expires_in, refresh_token, open_id;
+# 查询用户视频列表 GET /openapi/photo/list with access_token, app_id, cursor, count). The official
+# pages render in a browser only and were not read here; what was checked, and where:
+# - result codes: the 错误码 page of the apifox mirror of those docs ("快手 API", apifox.com/apidoc/
+#   project-462993/doc-355272) and a public Python table copying it agree: oauth2.0 100200100
+#   missing/bad parameter, 100200101 invalid client (app, developer, redirect), 100200102 request
+#   refused (e.g. invalid token), 100200105 bad code, 100200108 access_token expired, 100200109 the
+#   user cancelled the app's authorisation, 100200110 the user's authorisation expired, 100200111
+#   never authorised, 100200113 refresh_token expired, 100200500 internal error; 内容: 1 success,
+#   120001 video does not exist, 100400 bad parameter. The old guesses here (100200101 "expired",
+#   28, 29, 100200400/100200401 "rate limit") were wrong or unsourced. No rate-limit code is listed
+#   for these calls (only live streaming's 400002); HTTP 429 is retried by HttpClient.
+# - the list: public open-source clients of /openapi/photo/list found by code search read the
+#   photos from ``video_list`` (not ``data``), items {photo_id, caption, cover, play_url,
+#   create_time, like_count, comment_count, view_count, pending}, and page with cursor = a photo_id
+#   of the previous page. Not confirmed by any source found: create_time in milliseconds, and the
+#   name of the error text (``error_msg``).
 API = {
     "authorize": "/oauth2/authorize",
     "access_token": "/oauth2/access_token",
@@ -28,17 +42,18 @@ API = {
     "scope": "user_info,user_video_info",
     "result": "result",
     "error": "error_msg",
-    "list": "data",
+    "list": "video_list",
     "item_id": "photo_id",
     "title": "caption",
     "published_ms": "create_time",
-    # CourseReel's snapshot count ← the field in data[]
+    # CourseReel's snapshot count ← the field in video_list[]
     "counts": {"views": "view_count", "likes": "like_count", "comments": "comment_count"},
 }
 OK = 1
-TOKEN_EXPIRED = frozenset({100200101, 28})
-REVOKED = frozenset({100200102, 100200103, 100200104, 100200105, 29})
-RATE_LIMITED = frozenset({100200400, 100200401})
+TOKEN_EXPIRED = frozenset({100200108})
+REVOKED = frozenset({100200102, 100200109, 100200110, 100200111, 100200113})
+RATE_LIMITED: frozenset[int] = frozenset()  # none documented, see above
+TRANSIENT = frozenset({100200500})
 PAGE_SIZE = 20
 
 
@@ -98,6 +113,11 @@ class KuaishouClient(HttpClient):
         if result in RATE_LIMITED:
             raise PlatformError(
                 _("Kuaishou is limiting requests; the next sync tries again."), retry=True
+            )
+        if result in TRANSIENT:
+            raise PlatformError(
+                _("Kuaishou answered with an internal error; the next sync tries again."),
+                retry=True,
             )
         raise PlatformError(
             _("Kuaishou refused the request (code %(code)s: %(message)s).")

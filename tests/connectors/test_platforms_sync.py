@@ -355,7 +355,8 @@ def test_kuaishou_oauth_and_photo_list_paging(creator, httpserver, monkeypatch):
             ]
         )
         return Response(
-            __import__("json").dumps({"result": 1, "data": data}), content_type="application/json"
+            __import__("json").dumps({"result": 1, "video_list": data}),
+            content_type="application/json",
         )
 
     httpserver.expect_request("/openapi/photo/list").respond_with_handler(photos)
@@ -364,6 +365,46 @@ def test_kuaishou_oauth_and_photo_list_paging(creator, httpserver, monkeypatch):
     video = Video.objects.get(owner=creator, platform_video_id="p1")
     assert video.published_at.year == 2025 or video.published_at.year == 2026
     assert VideoSnapshot.objects.get(video=video).views == 50
+
+
+def test_kuaishou_expired_token_is_refreshed_and_a_cancelled_one_asks_to_reconnect(
+    creator, httpserver
+):
+    # The codes of Kuaishou's 错误码 page: 100200108 access_token expired, 100200109 the user
+    # cancelled the app's authorisation.
+    httpserver.expect_request("/oauth2/access_token").respond_with_json(
+        {"result": 1, "access_token": "ka1", "expires_in": 172800, "refresh_token": "kr1",
+         "open_id": "ks-open", "scopes": ["user_video_info"]}
+    )  # fmt: skip
+    connection = platform_connection_authorise(
+        owner=creator,
+        platform="kuaishou",
+        code="c",
+        state=oauth_state_new(owner=creator, platform="kuaishou"),
+    )
+    httpserver.expect_request("/oauth2/refresh_token").respond_with_json(
+        {"result": 1, "access_token": "ka2", "expires_in": 172800, "refresh_token": "kr2",
+         "open_id": "ks-open", "scopes": ["user_video_info"]}
+    )  # fmt: skip
+
+    def photos(request):
+        if request.args["access_token"] == "ka1":
+            body = {"result": 100200108, "error_msg": "access_token过期"}
+        else:
+            row = {"photo_id": "p1", "caption": "x", "view_count": 7}
+            body = {"result": 1, "video_list": [row]}
+        return Response(__import__("json").dumps(body), content_type="application/json")
+
+    httpserver.expect_request("/openapi/photo/list").respond_with_handler(photos)
+    assert platform_connection_sync(connection=connection).fetched == 1
+
+    httpserver.clear()
+    httpserver.expect_request("/openapi/photo/list").respond_with_json(
+        {"result": 100200109, "error_msg": "用户取消该 app 授权"}
+    )
+    with pytest.raises(PlatformError) as error:
+        platform_connection_sync(connection=connection, force=True)
+    assert error.value.reauthorise and not error.value.retry
 
 
 def test_cadence_by_age():
