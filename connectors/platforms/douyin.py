@@ -46,10 +46,19 @@ API = {
         "shares": "share_count",
     },
 }
-TOKEN_EXPIRED = frozenset({10008, 2190008})
+# Codes checked against developer.open-douyin.com (read via the docs search, Dec 2026):
+# 获取授权令牌 and 刷新 access_token: 10008 / 2190008 access_token expired (refresh), 10010
+# refresh_token expired; 刷新 refresh_token: 10005 缺少参数 (a missing parameter, not a revoked
+# grant: it used to be listed here), 10004 no permission, 10020 refresh limit reached;
+# 状态码排查工具 (status-code): 28001008 access_token expired, 28001012 the user did not authorise
+# this OpenAPI, 28003017 quota used up, 28003018 too many requests, 28001005 / 2100004 system
+# busy (retry); a trade-system 错误码 page: 2190002 access_token invalid, 2190004 the app lacks
+# the capability (an app setting, not the creator's grant: it used to be listed as revoked).
+# 2190015, 2190016 and 10017 were not found in any page read; they are kept as they were.
+TOKEN_EXPIRED = frozenset({10008, 2190008, 28001008})
 # The refresh token expired, was used up or the creator revoked the app's access.
-REVOKED = frozenset({10010, 10020, 2190002, 2190004, 10005, 2190015})
-RATE_LIMITED = frozenset({2100004, 2190016, 10017})
+REVOKED = frozenset({10010, 10020, 2190002, 2190015, 28001012})
+RATE_LIMITED = frozenset({2100004, 2190016, 10017, 28001005, 28003017, 28003018})
 PAGE_SIZE = 20
 
 

@@ -19,7 +19,11 @@ from . import FetchedVideo, HttpClient, PlatformError, VideoGone, to_count
 # items[].id, snippet.title/publishedAt, statistics.viewCount/likeCount/commentCount as
 # strings), channels.list (part=contentDetails → items[].contentDetails.relatedPlaylists.uploads),
 # playlistItems.list (playlistId, maxResults ≤ 50, pageToken → items[].contentDetails.videoId,
-# nextPageToken) and the error reasons of "Errors" (quotaExceeded, keyInvalid, …).
+# nextPageToken) and the error reasons in error.errors[].reason. Checked again (Dec 2026) on
+# developers.google.com/youtube/v3/docs/errors: "Core API errors" lists quotaExceeded (403) and
+# forbidden (403, "the request may not be properly authorized"). keyInvalid, keyExpired,
+# rateLimitExceeded and dailyLimitExceeded are Google's global API error reasons, not on that
+# page; no source read here confirms them, they are kept as they were.
 API = {
     "videos": "/youtube/v3/videos",
     "videos_part": "statistics,snippet,contentDetails",
