@@ -110,13 +110,7 @@ def snapshots_record(
             )
         outcome.baselines = len(set(video_ids) - seen_before)
         if rows:
-            VideoSnapshot.objects.bulk_create(
-                rows,
-                batch_size=1_000,
-                update_conflicts=True,
-                unique_fields=["video", "observed_at"],
-                update_fields=[*SNAPSHOT_FIELDS, "source"],
-            )
+            _insert(rows)
             touched = {}
             for row in rows:
                 first = touched.get(row.video_id)
@@ -125,6 +119,32 @@ def snapshots_record(
                 )
             snapshots_derive(owner_id=owner_id, since=touched, outcome=outcome)
     return outcome
+
+
+def _insert(rows: list[VideoSnapshot]) -> None:
+    """One multi-row upsert on (video, moment): the ORM's bulk_create costs more than the
+    statement here (per-object preparation, and SQLite's parameter limit cuts it into batches
+    of a few dozen rows)."""
+    table = connection.ops.quote_name(VideoSnapshot._meta.db_table)
+    columns = ("video_id", "observed_at", "source", *SNAPSHOT_FIELDS, "corrections")
+    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in ("source", *SNAPSHOT_FIELDS))
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT (video_id, observed_at) DO UPDATE SET {updates}"
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [
+        (
+            row.video_id,
+            adapt(row.observed_at),
+            row.source,
+            *(getattr(row, name) for name in SNAPSHOT_FIELDS),
+            "{}",
+        )
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def _count(value) -> int | None:
