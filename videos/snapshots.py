@@ -28,11 +28,13 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
 from . import stats_writer
-from .models import StatOrigin, VideoDailyStat, VideoSnapshot
+from .models import StatOrigin, Video, VideoDailyStat, VideoSnapshot
+from .services import VIDEO_NOT_YOURS, stats_upsert
 
 SNAPSHOT_FIELDS = VideoSnapshot.COUNT_FIELDS
 DAILY_FIELDS = VideoDailyStat.COUNT_FIELDS
@@ -92,6 +94,7 @@ def snapshots_record(
         latest[(item.video_id, item.observed_at.replace(microsecond=0))] = item
     with transaction.atomic():
         video_ids = sorted({video_id for video_id, _ in latest})
+        _check_owner(owner_id, video_ids)
         stored = _stored_moments(video_ids, [moment for _, moment in latest])
         seen_before = _videos_with_snapshots(video_ids)
         rows, changed = [], []
@@ -145,6 +148,16 @@ def _insert(rows: list[VideoSnapshot]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
+
+
+def _check_owner(owner_id: int, video_ids: list[int]) -> None:
+    """Every observation is of the creator's own videos: the service checks it, whoever calls
+    (one query per DERIVE_BATCH_VIDEOS videos)."""
+    for start in range(0, len(video_ids), DERIVE_BATCH_VIDEOS):
+        batch = video_ids[start : start + DERIVE_BATCH_VIDEOS]
+        own = Video.objects.filter(owner_id=owner_id, pk__in=batch).count()
+        if own != len(batch):
+            raise ValidationError({"video": VIDEO_NOT_YOURS})
 
 
 def _count(value) -> int | None:
@@ -242,10 +255,7 @@ def snapshots_derive(
 
 
 def stats_writer_upsert(owner_id: int, derived: Derived, keep: np.ndarray):
-    """Through the daily-statistics service, which emits ``stats.changed`` (imported here:
-    the services module re-exports this one's entry points)."""
-    from .services import stats_upsert
-
+    """Through the daily-statistics service, which emits ``stats.changed``."""
     return stats_upsert(
         owner_id=owner_id,
         video_ids=derived.video_ids[keep],

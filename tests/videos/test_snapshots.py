@@ -254,3 +254,14 @@ def test_hourly_syncs_one_at_a_time_keep_the_day_up_to_date(creator, video):
         assert outcome.stored == 1
         assert days_of(video)[date(2026, 3, 2)][0] == views - 100
     assert outcome.days_updated == 1 and outcome.days_created == 0
+
+
+def test_snapshots_of_another_creators_video_are_refused_and_nothing_is_stored(
+    creator, other_creator, video
+):
+    from django.core.exceptions import ValidationError
+
+    theirs = VideoFactory(owner=other_creator)
+    with pytest.raises(ValidationError):
+        record(creator, observe(video, at(1), views=1), observe(theirs, at(1), views=5))
+    assert VideoSnapshot.objects.count() == 0
