@@ -227,6 +227,9 @@ class ExcludedDay(models.Model):
         TEST = "test", _("Test or internal purchase")
         OUTAGE = "outage", _("Shop or platform outage")
         OTHER = "other", _("Other")
+        # Not left out: a day the forecast would leave out by itself (before launch, a stray
+        # early sale, a bulk order) that the creator put back into the fit.
+        RESTORED = "restored", _("Put back into the fit")
 
     OWNER_PATH = "course__owner"
 

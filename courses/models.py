@@ -104,11 +104,14 @@ class PriceTier(models.Model):
         _("list price"), max_digits=10, decimal_places=2, validators=[MinValueValidator(0)]
     )
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    # The order the creator lists the tiers in (the course page, the sales page); ties, and
+    # tiers from before the field existed (all 0), fall back to the price.
+    position = models.PositiveIntegerField(_("position"), default=0)
 
     objects = OwnedQuerySet.as_manager()
 
     class Meta:
-        ordering = ["course", "list_price"]
+        ordering = ["course", "position", "list_price"]
         verbose_name = _("price tier")
         verbose_name_plural = _("price tiers")
         constraints = [
