@@ -16,19 +16,22 @@ from . import FetchedVideo, HttpClient, PlatformError, VideoGone, to_count
 
 # Read from SocialSisterYi/bilibili-API-collect: docs/video/info.md (获取视频详细信息, web端:
 # code, message, data.title/pubdate/stat{view,danmaku,reply,favorite,coin,share,like}) and
-# docs/user/space.md (查询用户投稿视频明细: mid, ps, pn → data.list.vlist[]{bvid,title,created},
-# data.page{pn,ps,count}; the wbi path wants a w_rid/wts signature the public docs describe).
+# docs/video/collection.md (根据关键词查找视频: mid, keywords — empty for all of them —, pn, ps up
+# to 100 → data.archives[]{aid,bvid,title,pubdate,stat{view}}, data.page{num,size,total}). That
+# listing needs no request signature, unlike the space search (/x/space/wbi/arc/search), whose
+# "WBI" signature CourseReel does not compute (see the README).
 API = {
     "view": "/x/web-interface/view",
     "view_id": "bvid",
-    "uploads": "/x/space/wbi/arc/search",
+    "uploads": "/x/series/recArchivesByKeywords",
     "uploads_params": {"mid": "mid", "page": "pn", "page_size": "ps"},
-    "uploads_list": ("list", "vlist"),
+    "uploads_fixed": {"keywords": ""},
+    "uploads_list": ("archives",),
     "uploads_page": "page",
-    "uploads_total": "count",
+    "uploads_total": "total",
     "item_id": "bvid",
     "item_title": "title",
-    "item_published": "created",
+    "item_published": "pubdate",
     "title": "title",
     "published": "pubdate",
     "stat": "stat",
@@ -45,7 +48,7 @@ API = {
 }
 GONE_CODES = frozenset({-404, 62002, 62004, 62012})
 RATE_CODES = frozenset({-412, -509, -799, -352})
-PAGE_SIZE = 30
+PAGE_SIZE = 100
 
 
 class BilibiliClient(HttpClient):
@@ -124,7 +127,12 @@ class BilibiliClient(HttpClient):
                 self.request(
                     "GET",
                     API["uploads"],
-                    params={names["mid"]: mid, names["page"]: page, names["page_size"]: PAGE_SIZE},
+                    params={
+                        **API["uploads_fixed"],
+                        names["mid"]: mid,
+                        names["page"]: page,
+                        names["page_size"]: PAGE_SIZE,
+                    },
                 )
             )
             listing = data

@@ -118,19 +118,24 @@ def test_bilibili_rate_limit_code_is_a_plain_error_and_429_is_retried(creator, h
 
 def test_bilibili_by_uploader_pages_through_the_videos(creator, httpserver):
     def page(request):
-        pn = int(request.args["pn"])
-        vlist = (
-            [{"bvid": BV1, "title": "one", "created": 1764547200}]
+        # The documented listing of an uploader's videos; no WBI signature is sent or needed.
+        assert request.args["mid"] == "12345" and request.args["keywords"] == ""
+        assert "w_rid" not in request.args and "wts" not in request.args
+        pn, ps = int(request.args["pn"]), int(request.args["ps"])
+        assert ps <= 100
+        archives = (
+            [{"aid": 1, "bvid": BV1, "title": "one", "pubdate": 1764547200, "stat": {"view": 9}}]
             if pn == 1
-            else [{"bvid": BV2, "title": "two", "created": 1764550800}]
+            else [{"aid": 2, "bvid": BV2, "title": "two", "pubdate": 1764550800, "stat": {"view": 3}}]
         )
+        # page.size 1 so that the two videos take two pages
         body = {
             "code": 0,
-            "data": {"list": {"vlist": vlist}, "page": {"pn": pn, "ps": 30, "count": 2}},
+            "data": {"archives": archives, "page": {"num": pn, "size": 1, "total": 2}},
         }
         return Response(__import__("json").dumps(body), content_type="application/json")
 
-    httpserver.expect_request("/x/space/wbi/arc/search").respond_with_handler(page)
+    httpserver.expect_request("/x/series/recArchivesByKeywords").respond_with_handler(page)
     httpserver.expect_request(
         "/x/web-interface/view", query_string=f"bvid={BV1}"
     ).respond_with_json(bili_view(BV1))
