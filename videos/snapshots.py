@@ -42,7 +42,7 @@ UNKNOWN = stats_writer.UNKNOWN
 # Daily interactions are the gained likes + comments + shares + saves.
 INTERACTION_PARTS = ("likes", "comments", "shares", "saves")
 # Videos re-derived per read: bounds the memory of one pass and the size of an IN list.
-DERIVE_BATCH_VIDEOS = 5_000
+DERIVE_BATCH_VIDEOS = 10_000
 PG_COPY_HEADER_BYTES = 19
 
 
