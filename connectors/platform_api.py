@@ -13,7 +13,6 @@ from videos.models import Platform
 
 from . import platform_services as services
 from .models import PlatformConnection
-from .tasks import platform_connection_sync
 
 
 class PlatformConnectionSerializer(OwnedModelSerializer):
@@ -80,6 +79,8 @@ class PlatformConnectionViewSet(
     @extend_schema(request=None, responses={202: None})
     @action(detail=True, methods=["post"])
     def sync(self, request, pk=None):
-        connection = self.get_object()
-        platform_connection_sync.delay_on_commit(connection.pk, True)
+        try:
+            services.platform_connection_sync_request(connection=self.get_object())
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"detail": error.messages}) from error
         return Response({"status": "queued"}, status=status.HTTP_202_ACCEPTED)

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.events import Event, emit
 from videos.models import PipelineStatus, Platform, Video
 from videos.services import videos_create_imported
 from videos.snapshots import Observation, snapshots_record
@@ -137,6 +138,23 @@ def platform_connection_create(
 def platform_connection_delete(*, connection: PlatformConnection) -> None:
     """The connection goes; the videos and snapshots it brought stay."""
     connection.delete()
+
+
+def platform_connection_sync_request(*, connection: PlatformConnection) -> None:
+    """"Sync now" (page, API): a sync of every video of the connection, whatever the cadence,
+    queued once the caller's transaction commits (``platform.sync_requested``, which the
+    connectors' subscriber turns into the task). A connection whose authorisation was revoked
+    cannot sync until the creator connects again."""
+    if connection.status == PlatformConnection.Status.REAUTHORISE:
+        raise ValidationError(
+            _("%(platform)s no longer accepts this connection: connect it again first.")
+            % {"platform": connection.platform.label}
+        )
+    emit(
+        Event.PLATFORM_SYNC_REQUESTED,
+        owner_id=connection.owner_id,
+        payload={"connection": connection.pk, "platform": connection.platform.slug},
+    )
 
 
 def platform_connection_pause(*, connection: PlatformConnection, paused: bool) -> None:

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import platform_services as services
 from .models import PlatformConnection
-from .tasks import platform_connection_sync
 
 
 def platform_cards(request: HttpRequest) -> list[PlatformConnection]:
@@ -98,8 +97,11 @@ def platform_callback_page(request: HttpRequest, platform: str) -> HttpResponse:
 @login_required
 @require_POST
 def platform_sync_page(request: HttpRequest, pk: int) -> HttpResponse:
-    connection = _own(request, pk)
-    platform_connection_sync.delay_on_commit(connection.pk, True)
+    try:
+        services.platform_connection_sync_request(connection=_own(request, pk))
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+        return redirect("connections:index")
     messages.success(request, _("Syncing now; the numbers appear in a minute."))
     return redirect("connections:index")
 

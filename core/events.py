@@ -44,6 +44,7 @@ class Event(StrEnum):
     IMPORT_FINISHED = "import.finished"
     METRICS_RECOMPUTED = "metrics.recomputed"
     SETTINGS_CHANGED = "settings.changed"
+    PLATFORM_SYNC_REQUESTED = "platform.sync_requested"
 
 
 # Events after which the creator's stored figures no longer match their data.

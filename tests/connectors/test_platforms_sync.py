@@ -524,3 +524,36 @@ def test_the_oauth_callback_connects_only_with_a_signed_state(creator, creator_c
     assert connection.platform.slug == "kuaishou" and connection.secret_hint == "…"
     start = creator_client.post("/settings/connections/kuaishou/authorise/")
     assert start.status_code == 302 and "state=" in start["Location"]
+
+
+def test_sync_now_goes_through_the_service_and_queues_after_commit(
+    creator, creator_client, other_creator, monkeypatch, django_capture_on_commit_callbacks
+):
+    from connectors import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.platform_connection_sync, "delay", lambda *args: queued.append(args))
+    connection = platform_connection_create(owner=creator, platform="bilibili", video_ids=[BV1])
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        page = creator_client.post(f"/settings/connections/platforms/{connection.pk}/sync/")
+    assert page.status_code == 302 and len(callbacks) == 1
+    assert queued == [(connection.pk, True)]
+    api = token_client(creator)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.post(f"{API}{connection.pk}/sync/").status_code == 202
+    assert queued == [(connection.pk, True)] * 2
+    # another creator's connection: not found, nothing queued
+    with django_capture_on_commit_callbacks(execute=True):
+        assert token_client(other_creator).post(f"{API}{connection.pk}/sync/").status_code == 404
+    assert len(queued) == 2
+    # a revoked authorisation: refused in plain words, nothing queued
+    connection.status = PlatformConnection.Status.REAUTHORISE
+    connection.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = api.post(f"{API}{connection.pk}/sync/")
+        followed = creator_client.post(
+            f"/settings/connections/platforms/{connection.pk}/sync/", follow=True
+        )
+    assert refused.status_code == 400 and "connect it again" in refused.content.decode()
+    assert "connect it again" in followed.content.decode()
+    assert len(queued) == 2

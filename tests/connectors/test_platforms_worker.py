@@ -12,12 +12,17 @@ import time
 import uuid
 
 import pytest
+from celery import current_app
 from django.conf import settings
 from django.core.management import call_command
 from werkzeug import Response
 
 from connectors.models import PlatformConnection
-from connectors.platform_services import platform_connection_create, platform_connections_due
+from connectors.platform_services import (
+    platform_connection_create,
+    platform_connection_sync_request,
+    platform_connections_due,
+)
 from connectors.tasks import platform_connection_sync
 from tests.factories import CreatorFactory
 from tests.processes import ROOT, database_url, wait_for
@@ -83,7 +88,14 @@ def test_a_real_worker_runs_a_scheduled_sync_end_to_end(httpserver):
                 timeout=120,
                 what="the worker to store the synced snapshot",
             )
-            platform_connection_sync.apply_async(args=[connection.pk, True], queue=queue)
+            # "Sync now", as the page and the API ask for it: the service's event becomes the
+            # task after the commit (on the test's queue)
+            default_queue = current_app.conf.task_default_queue
+            current_app.conf.task_default_queue = queue
+            try:
+                platform_connection_sync_request(connection=connection)
+            finally:
+                current_app.conf.task_default_queue = default_queue
             wait_for(
                 lambda: len([r for r in httpserver.log if "view" in r[0].path]) >= 2,
                 timeout=60,
