@@ -123,11 +123,9 @@ def test_bilibili_by_uploader_pages_through_the_videos(creator, httpserver):
         assert "w_rid" not in request.args and "wts" not in request.args
         pn, ps = int(request.args["pn"]), int(request.args["ps"])
         assert ps <= 100
-        archives = (
-            [{"aid": 1, "bvid": BV1, "title": "one", "pubdate": 1764547200, "stat": {"view": 9}}]
-            if pn == 1
-            else [{"aid": 2, "bvid": BV2, "title": "two", "pubdate": 1764550800, "stat": {"view": 3}}]
-        )
+        bvid, title, pubdate = (BV1, "one", 1764547200) if pn == 1 else (BV2, "two", 1764550800)
+        archives = [{"aid": pn, "bvid": bvid, "title": title, "pubdate": pubdate,
+                     "stat": {"view": 9}}]  # fmt: skip
         # page.size 1 so that the two videos take two pages
         body = {
             "code": 0,
