@@ -141,7 +141,7 @@ def platform_connection_delete(*, connection: PlatformConnection) -> None:
 
 
 def platform_connection_sync_request(*, connection: PlatformConnection) -> None:
-    """"Sync now" (page, API): a sync of every video of the connection, whatever the cadence,
+    """The "Sync now" of the page and the API: a sync of every video of the connection, whatever the cadence,
     queued once the caller's transaction commits (``platform.sync_requested``, which the
     connectors' subscriber turns into the task). A connection whose authorisation was revoked
     cannot sync until the creator connects again."""
