@@ -141,10 +141,10 @@ def platform_connection_delete(*, connection: PlatformConnection) -> None:
 
 
 def platform_connection_sync_request(*, connection: PlatformConnection) -> None:
-    """The "Sync now" of the page and the API: a sync of every video of the connection, whatever the cadence,
-    queued once the caller's transaction commits (``platform.sync_requested``, which the
-    connectors' subscriber turns into the task). A connection whose authorisation was revoked
-    cannot sync until the creator connects again."""
+    """The "Sync now" of the page and the API: a sync of every video of the connection,
+    whatever the cadence, queued once the caller's transaction commits
+    (``platform.sync_requested``, which the connectors' subscriber turns into the task). A
+    connection whose authorisation was revoked cannot sync until the creator connects again."""
     if connection.status == PlatformConnection.Status.REAUTHORISE:
         raise ValidationError(
             _("%(platform)s no longer accepts this connection: connect it again first.")
