@@ -344,7 +344,7 @@ def _preview(row: int, sale: Sale) -> dict:
         "sold_at": sale.sold_at.isoformat(),
         "course": sale.course.title,
         "tier": sale.tier.name if sale.tier else "",
-        "platform": sale.platform.name if sale.platform else "",
+        "platform": sale.platform.label if sale.platform else "",
         "quantity": sale.quantity,
         "unit_price": str(sale.unit_price),
         "order_ref": sale.order_ref,

@@ -880,7 +880,7 @@ def _preview(ctx: _Context, mode: str, codes, days, moments, counts, rows) -> li
         code = int(codes[position])
         item = {
             "row": int(rows[position]),
-            "platform": ctx.platforms[ctx.videos.slugs[code]].name,
+            "platform": ctx.platforms[ctx.videos.slugs[code]].label,
             "platform_video_id": ctx.videos.ids[code],
         }
         if mode == "cumulative":

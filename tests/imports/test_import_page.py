@@ -143,3 +143,20 @@ def test_a_lifetime_totals_file_shows_its_snapshots_and_baselines(creator_client
     assert "lifetime totals (stored as snapshots)" in html
     assert "their first snapshot is a baseline" in html
     assert list(VideoDailyStat.objects.values_list("views", flat=True)) == [200]
+
+
+def test_the_columns_are_named_in_the_creators_language(
+    creator_client, creator, django_capture_on_commit_callbacks
+):
+    """The page names the fields in plain words (the stored result keeps the machine names)."""
+    creator_client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    with django_capture_on_commit_callbacks(execute=False):
+        _upload(creator_client, GOOD)
+    job = ImportJob.objects.get(owner=creator)
+    import_job_run(job_id=job.id)
+    job.refresh_from_db()
+    assert job.result["preview"][0]["platform_video_id"] == "vid-a"  # the result keeps the keys
+    html = creator_client.get(f"/imports/{job.id}/").content.decode()
+    assert "平台上的视频 ID" in html and "链接点击" in html and "抖音" in html
+    assert '<th scope="col" data-field="platform_video_id">' in html
+    assert ">platform_video_id<" not in html and ">link_clicks<" not in html
