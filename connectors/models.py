@@ -132,6 +132,11 @@ class PlatformConnection(TimestampedModel):
     last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)
     next_run_at = models.DateTimeField(_("next run"), null=True, blank=True, db_index=True)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    # The last error's message id and parameters: shown again in the reader's language
+    # (the sync ran in the worker's), see connectors.platforms.messages.
+    last_error_detail = models.JSONField(
+        _("last error (translatable)"), default=dict, blank=True, editable=False
+    )
     failures = models.PositiveIntegerField(_("failures in a row"), default=0)
     rate_limit_waits = models.PositiveIntegerField(_("rate-limit waits"), default=0)
     rate_limit_wait_seconds = models.FloatField(_("seconds waited for rate limits"), default=0)
@@ -155,6 +160,15 @@ class PlatformConnection(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.platform.label} {self.account_id or ''}".strip()
+
+    @property
+    def last_error_text(self) -> str:
+        """The last error in the active language."""
+        from .platforms.messages import render
+
+        if not self.last_error:
+            return ""
+        return render(self.last_error_detail, self.last_error, platform=self.platform.label)
 
     @property
     def uses_oauth(self) -> bool:

@@ -20,6 +20,8 @@ class PlatformConnectionSerializer(OwnedModelSerializer):
     # serializer and the service); everything else is the sync's.
     platform = serializers.SlugRelatedField(slug_field="slug", queryset=Platform.objects.all())
     secret_hint = serializers.CharField(read_only=True)
+    # in the request's language, whatever language the sync that failed ran in
+    last_error = serializers.CharField(source="last_error_text", read_only=True)
 
     class Meta:
         model = PlatformConnection

@@ -131,7 +131,9 @@ def platform_connection_create(
         next_run_at=timezone.now(),
     )
     connection.full_clean()
-    connection.save()
+    with transaction.atomic():
+        connection.save()
+        _sync_requested(connection)  # the first numbers now, not at the next beat
     return connection
 
 
@@ -150,6 +152,10 @@ def platform_connection_sync_request(*, connection: PlatformConnection) -> None:
             _("%(platform)s no longer accepts this connection: connect it again first.")
             % {"platform": connection.platform.label}
         )
+    _sync_requested(connection)
+
+
+def _sync_requested(connection: PlatformConnection) -> None:
     emit(
         Event.PLATFORM_SYNC_REQUESTED,
         owner_id=connection.owner_id,
@@ -252,11 +258,12 @@ def platform_connection_authorise(
         ) or PlatformConnection(owner=owner, platform=Platform.objects.get(slug=platform))
         _tokens_store(connection, tokens)
         connection.status = PlatformConnection.Status.ACTIVE
-        connection.last_error = ""
+        connection.last_error, connection.last_error_detail = "", {}
         connection.failures = 0
         connection.next_run_at = timezone.now()
         connection.full_clean()
         connection.save()
+        _sync_requested(connection)  # the first numbers now, not at the next beat
     return connection
 
 
@@ -427,6 +434,7 @@ def _failure_record(connection: PlatformConnection, error: PlatformError, waits:
     connection.refresh_from_db(fields=["access_token", "refresh_token", "token_expires_at"])
     connection.last_attempt_at = now
     connection.last_error = str(error)[:300]
+    connection.last_error_detail = error.detail
     connection.failures += 1
     connection.rate_limit_waits += waits.count
     connection.rate_limit_wait_seconds += waits.seconds
@@ -438,7 +446,8 @@ def _failure_record(connection: PlatformConnection, error: PlatformError, waits:
         backoff = min(FAILURE_BACKOFF * 2 ** (connection.failures - 1), FAILURE_BACKOFF_MAX)
         connection.next_run_at = now + backoff
     connection.save(
-        update_fields=["last_attempt_at", "last_error", "failures", "rate_limit_waits",
+        update_fields=["last_attempt_at", "last_error", "last_error_detail", "failures",
+                       "rate_limit_waits",
                        "rate_limit_wait_seconds", "status", "next_run_at", "updated_at"]
     )  # fmt: skip
 
@@ -530,7 +539,7 @@ def platform_connection_sync(
             connection.discovered_at = now
         connection.status = PlatformConnection.Status.ACTIVE
         connection.last_attempt_at = connection.last_success_at = now
-        connection.last_error = ""
+        connection.last_error, connection.last_error_detail = "", {}
         connection.failures = 0
         connection.rate_limit_waits += waits.count
         connection.rate_limit_wait_seconds += waits.seconds
@@ -541,7 +550,8 @@ def platform_connection_sync(
         connection.next_run_at = outcome.next_run_at = _next_run(connection, published, now)
         connection.save(
             update_fields=["synced_at", "gone", "discovered_at", "status", "last_attempt_at",
-                           "last_success_at", "last_error", "failures", "rate_limit_waits",
+                           "last_success_at", "last_error", "last_error_detail", "failures",
+                           "rate_limit_waits",
                            "rate_limit_wait_seconds", "snapshots_stored", "videos_created",
                            "last_fetched", "next_run_at", "updated_at"]
         )  # fmt: skip

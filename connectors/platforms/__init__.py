@@ -38,6 +38,13 @@ class PlatformError(Exception):
     def __str__(self) -> str:
         return str(self.message)
 
+    @property
+    def detail(self) -> dict:
+        """The message id and parameters, to show the refusal again in another language."""
+        from .messages import detail
+
+        return detail(self.message)
+
 
 class VideoGone(PlatformError):
     """One video the platform no longer shows (deleted, private); the others still sync."""
@@ -80,7 +87,7 @@ class HttpClient:
 
     def request(self, method: str, path: str, **kwargs) -> Any:
         """JSON of a 2xx/4xx answer; retries 429 and 5xx with backoff and jitter, bounded."""
-        from django.utils.translation import gettext as _
+        from .messages import gettext as _
 
         attempts = max(1, settings.PLATFORM_HTTP_ATTEMPTS)
         url = path if path.startswith("http") else self.base.rstrip("/") + path

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from . import FetchedVideo, HttpClient, PlatformError, VideoGone, to_count
+from .messages import gettext as _
 
 # Read from SocialSisterYi/bilibili-API-collect: docs/video/info.md (获取视频详细信息, web端:
 # code, message, data.title/pubdate/stat{view,danmaku,reply,favorite,coin,share,like}) and

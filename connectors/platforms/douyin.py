@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from . import FetchedVideo, HttpClient, PlatformError, to_count
+from .messages import gettext as _
 from .oauth import Tokens, TokensSaved
 
 # Read from Douyin's open platform docs (developer.open-douyin.com: 获取授权码, 获取 access_token,

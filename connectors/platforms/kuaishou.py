@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from . import FetchedVideo, HttpClient, PlatformError, to_count
+from .messages import gettext as _
 from .oauth import Tokens, TokensSaved
 
 # Paths and parameters as Kuaishou's open platform docs name them (open.kuaishou.com/platform/

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 
 from django.conf import settings
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from . import FetchedVideo, HttpClient, PlatformError, VideoGone, to_count
+from .messages import gettext as _
 
 # Read from the YouTube Data API v3 reference (developers.google.com/youtube/v3/docs):
 # videos.list (part=statistics,snippet,contentDetails, id= up to 50 comma-separated ids →

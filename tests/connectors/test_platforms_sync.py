@@ -555,3 +555,30 @@ def test_sync_now_goes_through_the_service_and_queues_after_commit(
     assert refused.status_code == 400 and "connect it again" in refused.content.decode()
     assert "connect it again" in followed.content.decode()
     assert len(queued) == 2
+
+
+def test_the_last_error_is_shown_in_the_readers_language(creator, httpserver):
+    """The sync runs in the worker's language; the page and the API show its error in theirs."""
+    from django.utils import translation
+
+    httpserver.expect_request("/x/web-interface/view").respond_with_json(bili_view(BV1, code=-412))
+    connection = platform_connection_create(owner=creator, platform="bilibili", video_ids=[BV1])
+    with translation.override("en"), pytest.raises(PlatformError):
+        platform_connection_sync(connection=connection)
+    connection = PlatformConnection.objects.select_related("platform").get(pk=connection.pk)
+    assert "limiting requests" in connection.last_error  # as the worker wrote it
+    assert connection.last_error_detail["params"] == {"code": -412}
+    with translation.override("zh-hans"):
+        chinese = connection.last_error_text
+    assert "-412" in chinese and "limiting" not in chinese and chinese != connection.last_error
+    api = token_client(creator)
+    body = api.get(f"{API}{connection.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert body["last_error"] == chinese
+    body = api.get(f"{API}{connection.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert "limiting requests" in body["last_error"]
+    # a later success clears both
+    httpserver.clear()
+    httpserver.expect_request("/x/web-interface/view").respond_with_json(bili_view(BV1))
+    platform_connection_sync(connection=connection, force=True)
+    connection.refresh_from_db()
+    assert connection.last_error == "" and connection.last_error_detail == {}
