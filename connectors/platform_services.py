@@ -10,8 +10,10 @@ last error and secrets (encrypted; only a hint is ever shown back).
 from __future__ import annotations
 
 import logging
+import queue
 import re
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -20,7 +22,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import connection as db
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.events import Event, emit
@@ -370,8 +372,10 @@ def _client(connection: PlatformConnection, waits: _Waits):
 
 def _fetch(
     connection: PlatformConnection, client, *, now: datetime, force: bool, known: dict
-) -> tuple[list[FetchedVideo], dict[str, str], bool]:
-    """What the platform reports for the videos due now: (fetched, gone, discovered)."""
+) -> tuple[Iterable[FetchedVideo], dict[str, str], bool]:
+    """What the platform reports for the videos due now: (fetched, gone, discovered). For
+    Bilibili and YouTube ``fetched`` is a generator that asks the platform as it is read, and
+    fills ``gone`` as it goes."""
     slug = connection.platform.slug
     gone: dict[str, str] = {}
     discovery_due = bool(connection.account_id) and (
@@ -412,17 +416,19 @@ def _fetch(
         i for i in ids
         if i not in known or due(i, listed[i].published_at if i in listed else None)
     ]  # fmt: skip
-    fetched = []
-    for row in client.videos(wanted) if wanted else []:
-        if isinstance(row, VideoGone):
-            gone[_gone_id(row, wanted)] = str(row)
-            continue
-        base = listed.get(row.platform_video_id)
-        if base is not None:
-            row.title = row.title or base.title
-            row.published_at = row.published_at or base.published_at
-        fetched.append(row)
-    return fetched, gone, discovery_due
+
+    def fetched() -> Iterator[FetchedVideo]:
+        for row in client.videos(wanted) if wanted else []:
+            if isinstance(row, VideoGone):
+                gone[_gone_id(row, wanted)] = str(row)
+                continue
+            base = listed.get(row.platform_video_id)
+            if base is not None:
+                row.title = row.title or base.title
+                row.published_at = row.published_at or base.published_at
+            yield row
+
+    return fetched(), gone, discovery_due
 
 
 def _gone_id(gone: VideoGone, wanted: list[str]) -> str:
@@ -430,67 +436,97 @@ def _gone_id(gone: VideoGone, wanted: list[str]) -> str:
     return next((video_id for video_id in wanted if video_id in text), text[:40])
 
 
-def _failure_record(connection: PlatformConnection, error: PlatformError, waits: _Waits, now):
-    connection.refresh_from_db(fields=["access_token", "refresh_token", "token_expires_at"])
-    connection.last_attempt_at = now
-    connection.last_error = str(error)[:300]
-    connection.last_error_detail = error.detail
-    connection.failures += 1
-    connection.rate_limit_waits += waits.count
-    connection.rate_limit_wait_seconds += waits.seconds
-    if error.reauthorise:
-        connection.status = PlatformConnection.Status.REAUTHORISE
-        connection.next_run_at = None
-    else:
-        connection.status = PlatformConnection.Status.FAILING
-        backoff = min(FAILURE_BACKOFF * 2 ** (connection.failures - 1), FAILURE_BACKOFF_MAX)
-        connection.next_run_at = now + backoff
-    connection.save(
-        update_fields=["last_attempt_at", "last_error", "last_error_detail", "failures",
-                       "rate_limit_waits",
-                       "rate_limit_wait_seconds", "status", "next_run_at", "updated_at"]
-    )  # fmt: skip
+_DONE = object()
 
 
-def platform_connection_sync(
-    *, connection: PlatformConnection, force: bool = False, now: datetime | None = None
-) -> SyncOutcome:
-    """Fetch the lifetime counts of the connection's videos that are due (all of them with
-    ``force``), create the videos the creator does not have, and record one observation per
-    video at the sync's minute: two syncs in the same minute store one snapshot.
+def _chunks_ahead(rows: Iterable[FetchedVideo], *, size: int, ahead: bool) -> Iterator[list]:
+    """``rows`` in lists of ``size``. With ``ahead``, a thread reads the next ones while the
+    caller stores these: the platform's answers and the database's work overlap instead of
+    adding up. Only for clients without database side effects (the OAuth clients save
+    refreshed tokens, so they are read in the caller's thread). An error while reading is
+    raised here, after the chunks read before it."""
+    if not ahead:
+        chunk: list = []
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+        return
+    handoff: queue.Queue = queue.Queue(maxsize=2)
+    stop = threading.Event()
+    language = translation.get_language()
 
-    A refusal is recorded on the connection in plain words and raised as PlatformError; a
-    revoked authorisation marks it "needs re-authorisation" and takes it off the schedule."""
-    now = now or timezone.now()
-    moment = now.replace(second=0, microsecond=0)
-    slug = connection.platform.slug
-    outcome = SyncOutcome(connection_id=connection.pk, platform=slug)
-    waits = _Waits()
-    # platform video id → (pk, published_at): tuples, not model instances (10,000 a sync)
-    existing = {
-        video_id: (pk, published_at)
-        for video_id, pk, published_at in Video.objects.filter(
-            owner_id=connection.owner_id, platform_id=connection.platform_id
-        )
-        .exclude(platform_video_id="")
-        .values_list("platform_video_id", "pk", "published_at")
-    }
-    known = {video_id: published_at for video_id, (_, published_at) in existing.items()}
+    def offer(item) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        with translation.override(language):
+            try:
+                chunk: list = []
+                for row in rows:
+                    chunk.append(row)
+                    if len(chunk) >= size:
+                        if not offer(chunk):
+                            return
+                        chunk = []
+                    if stop.is_set():
+                        return
+                if chunk and not offer(chunk):
+                    return
+                offer(_DONE)
+            except BaseException as error:  # handed to the caller's thread
+                offer(error)
+
+    reader = threading.Thread(target=read, name="platform-sync-reader", daemon=True)
+    reader.start()
     try:
-        fetched, gone, discovered = _fetch(
-            connection, _client(connection, waits), now=now, force=force, known=known
-        )
-    except PlatformError as error:
-        _failure_record(connection, error, waits, now)
-        outcome.error, outcome.rate_limit_waits = str(error), waits.count
-        raise
+        while True:
+            item = handoff.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join(timeout=30)
+
+
+@dataclass
+class _Progress:
+    """What the chunks stored so far: kept on the connection even when a later chunk fails."""
+
+    synced: dict[str, str] = field(default_factory=dict)
+    seen: set[str] = field(default_factory=set)
+
+
+def _store_chunk(
+    connection: PlatformConnection,
+    rows: list[FetchedVideo],
+    *,
+    existing: dict,
+    moment: datetime,
+    outcome: SyncOutcome,
+    progress: _Progress,
+) -> None:
+    """Create the videos the creator does not have yet and record one observation each, in
+    one transaction."""
     with transaction.atomic():
         if db.vendor == "postgresql":
             # What a sync stores can be fetched again: its commit need not wait for the WAL
             # flush (a crash loses at most the last moments' syncs, never consistency).
             with db.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit = off")
-        missing = [row for row in fetched if row.platform_video_id not in existing]
+        missing = [row for row in rows if row.platform_video_id not in existing]
         if missing:
             created = videos_create_imported(
                 owner_id=connection.owner_id,
@@ -506,7 +542,7 @@ def platform_connection_sync(
                     for row in missing
                 ],
             )
-            outcome.videos_created = len(created)
+            outcome.videos_created += len(created)
             existing.update(
                 (video.platform_video_id, (video.pk, video.published_at)) for video in created
             )
@@ -516,25 +552,110 @@ def platform_connection_sync(
                 observed_at=moment,
                 counts={name: value for name, value in row.counts.items() if value is not None},
             )
-            for row in fetched
+            for row in rows
             if row.counts and any(value is not None for value in row.counts.values())
         ]
         if observations:
             result = snapshots_record(
                 owner_id=connection.owner_id, source="connector", observations=observations
             )
-            outcome.snapshots_stored = result.stored
-            outcome.snapshots_repeated = result.repeated
-        outcome.fetched = len(fetched)
-        outcome.gone = sorted(gone)
-        outcome.rate_limit_waits = waits.count
+            outcome.snapshots_stored += result.stored
+            outcome.snapshots_repeated += result.repeated
+    outcome.fetched += len(rows)
+    stamp = moment.isoformat()
+    progress.synced.update((row.platform_video_id, stamp) for row in rows)
+    progress.seen.update(row.platform_video_id for row in rows)
 
+
+def _failure_record(
+    connection: PlatformConnection,
+    error: PlatformError,
+    waits: _Waits,
+    now,
+    *,
+    outcome: SyncOutcome,
+    progress: _Progress,
+):
+    connection.refresh_from_db(fields=["access_token", "refresh_token", "token_expires_at"])
+    connection.last_attempt_at = now
+    connection.last_error = str(error)[:300]
+    connection.last_error_detail = error.detail
+    connection.failures += 1
+    connection.rate_limit_waits += waits.count
+    connection.rate_limit_wait_seconds += waits.seconds
+    # what the chunks before the refusal stored stays, and is not asked for again too soon
+    connection.synced_at = {**connection.synced_at, **progress.synced}
+    connection.snapshots_stored += outcome.snapshots_stored
+    connection.videos_created += outcome.videos_created
+    if error.reauthorise:
+        connection.status = PlatformConnection.Status.REAUTHORISE
+        connection.next_run_at = None
+    else:
+        connection.status = PlatformConnection.Status.FAILING
+        backoff = min(FAILURE_BACKOFF * 2 ** (connection.failures - 1), FAILURE_BACKOFF_MAX)
+        connection.next_run_at = now + backoff
+    connection.save(
+        update_fields=["last_attempt_at", "last_error", "last_error_detail", "failures",
+                       "rate_limit_waits", "rate_limit_wait_seconds", "synced_at",
+                       "snapshots_stored", "videos_created", "status", "next_run_at",
+                       "updated_at"]
+    )  # fmt: skip
+
+
+def platform_connection_sync(
+    *, connection: PlatformConnection, force: bool = False, now: datetime | None = None
+) -> SyncOutcome:
+    """Fetch the lifetime counts of the connection's videos that are due (all of them with
+    ``force``), create the videos the creator does not have, and record one observation per
+    video at the sync's minute: two syncs in the same minute store one snapshot.
+
+    The videos are stored in chunks (``PLATFORM_SYNC_CHUNK_VIDEOS``, one transaction each)
+    while the next ones are fetched. A refusal is recorded on the connection in plain words
+    and raised as PlatformError (what the chunks before it stored stays); a revoked
+    authorisation marks it "needs re-authorisation" and takes it off the schedule."""
+    now = now or timezone.now()
+    moment = now.replace(second=0, microsecond=0)
+    slug = connection.platform.slug
+    outcome = SyncOutcome(connection_id=connection.pk, platform=slug)
+    waits = _Waits()
+    progress = _Progress()
+    # platform video id → (pk, published_at): tuples, not model instances (10,000 a sync)
+    existing = {
+        video_id: (pk, published_at)
+        for video_id, pk, published_at in Video.objects.filter(
+            owner_id=connection.owner_id, platform_id=connection.platform_id
+        )
+        .exclude(platform_video_id="")
+        .values_list("platform_video_id", "pk", "published_at")
+    }
+    known = {video_id: published_at for video_id, (_, published_at) in existing.items()}
+    try:
+        fetched, gone, discovered = _fetch(
+            connection, _client(connection, waits), now=now, force=force, known=known
+        )
+        chunks = _chunks_ahead(
+            fetched,
+            size=settings.PLATFORM_SYNC_CHUNK_VIDEOS,
+            ahead=slug not in PlatformConnection.OAUTH_SLUGS,
+        )
+        for chunk in chunks:
+            _store_chunk(
+                connection, chunk, existing=existing, moment=moment, outcome=outcome,
+                progress=progress,
+            )  # fmt: skip
+    except PlatformError as error:
+        _failure_record(connection, error, waits, now, outcome=outcome, progress=progress)
+        outcome.error, outcome.rate_limit_waits = str(error), waits.count
+        raise
+    outcome.gone = sorted(gone)
+    outcome.rate_limit_waits = waits.count
+    with transaction.atomic():
         connection.refresh_from_db(fields=["access_token", "refresh_token", "token_expires_at"])
-        synced = dict(connection.synced_at)
-        synced.update((row.platform_video_id, moment.isoformat()) for row in fetched)
-        connection.synced_at = synced
-        seen = {row.platform_video_id for row in fetched}
-        connection.gone = {**{k: v for k, v in connection.gone.items() if k not in seen}, **gone}
+        connection.synced_at = {**connection.synced_at, **progress.synced}
+        connection.gone = {
+            **{k: v for k, v in connection.gone.items() if k not in progress.seen},
+            **gone,
+        }
         if discovered:
             connection.discovered_at = now
         connection.status = PlatformConnection.Status.ACTIVE
@@ -551,9 +672,8 @@ def platform_connection_sync(
         connection.save(
             update_fields=["synced_at", "gone", "discovered_at", "status", "last_attempt_at",
                            "last_success_at", "last_error", "last_error_detail", "failures",
-                           "rate_limit_waits",
-                           "rate_limit_wait_seconds", "snapshots_stored", "videos_created",
-                           "last_fetched", "next_run_at", "updated_at"]
+                           "rate_limit_waits", "rate_limit_wait_seconds", "snapshots_stored",
+                           "videos_created", "last_fetched", "next_run_at", "updated_at"]
         )  # fmt: skip
     logger.info(
         "platform connection %s (%s): fetched %s, stored %s, created %s",

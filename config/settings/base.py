@@ -412,6 +412,9 @@ PLATFORM_SYNC_CADENCE = [
 ]
 # An account (uploader, channel, OAuth account) is also asked for new videos this often.
 PLATFORM_DISCOVERY_SECONDS = int(os.environ.get("PLATFORM_DISCOVERY_SECONDS", "86400"))
+# A sync stores its videos in chunks of this many, one transaction each, while the next ones
+# are fetched (the platform's answers and the database's work overlap).
+PLATFORM_SYNC_CHUNK_VIDEOS = int(os.environ.get("PLATFORM_SYNC_CHUNK_VIDEOS", "2000"))
 # How often beat looks for due connections; read when migrating (connectors 0003).
 PLATFORM_SYNC_BEAT_SECONDS = int(os.environ.get("PLATFORM_SYNC_BEAT_SECONDS", "900"))
 # Access tokens are refreshed when they expire within this many seconds.

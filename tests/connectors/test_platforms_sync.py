@@ -582,3 +582,47 @@ def test_the_last_error_is_shown_in_the_readers_language(creator, httpserver):
     platform_connection_sync(connection=connection, force=True)
     connection.refresh_from_db()
     assert connection.last_error == "" and connection.last_error_detail == {}
+
+
+def test_a_refusal_mid_sync_keeps_the_chunks_stored_before_it(creator, httpserver, settings):
+    """Chunks are stored while the next ones are fetched (a reader thread); the quota running
+    out on the third request keeps the first two chunks and records the refusal."""
+    import threading
+
+    settings.PLATFORM_SYNC_CHUNK_VIDEOS = 50
+    ids = [f"{n:011d}" for n in range(150)]
+    calls = {"n": 0}
+
+    def videos(request):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            body = {"error": {"code": 403, "message": "quota",
+                              "errors": [{"reason": "quotaExceeded"}]}}  # fmt: skip
+            return Response(__import__("json").dumps(body), status=403,
+                            content_type="application/json")  # fmt: skip
+        items = [{"id": vid, "snippet": {"title": vid, "publishedAt": "2026-12-01T10:00:00Z"},
+                  "statistics": {"viewCount": "10", "likeCount": "1", "commentCount": "0"}}
+                 for vid in request.args["id"].split(",")]  # fmt: skip
+        return Response(__import__("json").dumps({"items": items}), content_type="application/json")
+
+    httpserver.expect_request("/youtube/v3/videos").respond_with_handler(videos)
+    before = threading.active_count()
+    connection = platform_connection_create(
+        owner=creator, platform="youtube-shorts", api_key="AIzaKEY", video_ids=ids
+    )
+    with pytest.raises(PlatformError):
+        platform_connection_sync(connection=connection)
+    connection.refresh_from_db()
+    assert VideoSnapshot.objects.filter(video__owner=creator).count() == 100
+    assert Video.objects.filter(owner=creator).count() == 100
+    assert len(connection.synced_at) == 100 and set(connection.synced_at) == set(ids[:100])
+    assert connection.snapshots_stored == 100 and connection.status == "failing"
+    assert "quota" in connection.last_error
+    assert threading.active_count() == before  # the reader thread has ended
+    # the next sync asks only for what is due: the 50 not yet synced
+    httpserver.clear()
+    calls["n"] = 10
+    httpserver.expect_request("/youtube/v3/videos").respond_with_handler(videos)
+    outcome = platform_connection_sync(connection=connection)
+    assert outcome.fetched == 50 and outcome.videos_created == 50
+    assert VideoSnapshot.objects.filter(video__owner=creator).count() == 150
