@@ -4,7 +4,7 @@ Candidates: the seed's exponential S0·(1+r)^t, Bass diffusion, a level with a w
 a damped trend, a launch spike decaying to a base and TSB for intermittent demand; the
 baselines are the weekly seasonal-naive forecast and the mean of the last 28 days. Each is
 fitted at four origins and scored on the 28 days after each by MASE (scaled by the in-sample
-MAE of the weekly seasonal-naive forecast) and by the error of the 28-day total. The three
+MAE of the weekly seasonal-naive forecast) and by the error of the 28-day total. The two
 best are averaged; unless that (or the single best) beats the better baseline by 2 % on the
 course's own backtest, the baseline is the forecast. The bands come from the backtest's
 residuals (overdispersed counts plus model error), not from a Poisson assumption.
@@ -34,10 +34,14 @@ Z_95 = 1.96
 SEASON = 7
 BACKTEST_DAYS = 28
 BACKTEST_ORIGINS = 4
+ORIGIN_STEP = BACKTEST_DAYS  # days between origins (overlapping ones chose no better)
 MIN_TRAIN_DAYS = 28
 MIN_HISTORY_FOR_BACKTEST = MIN_TRAIN_DAYS + BACKTEST_DAYS
-ENSEMBLE_SIZE = 3
-WEEKDAY_WEEKS = 16  # the weekly rhythm is read from the last 16 weeks
+ENSEMBLE_SIZE = 2
+WEEKDAY_WEEKS = 26  # the weekly rhythm is read from the last 26 weeks
+WEEKDAY_SHRINK = 4.0  # James–Stein: p − 2 for the six free day-of-week factors
+# Simple exponential smoothing's α for the level, chosen per course by one-step error.
+LEVEL_ALPHAS = (0.01, 0.02, 0.04, 0.08, 0.16, 0.3)
 # A model must beat the better baseline by this share of its score, or the baseline stays.
 BASELINE_MARGIN = 0.02
 TSB_ALPHA = 0.05
@@ -228,18 +232,30 @@ def fit_bass(y: np.ndarray) -> Fit | None:
 
 
 def _weekday_factors(x: np.ndarray, start: int) -> np.ndarray:
-    """Multiplicative day-of-week factors (mean 1) from the last 16 weeks, shrunk towards
-    1 so that a quiet course does not read a rhythm into a handful of sales. Index by
-    (day index) % 7; ``start`` is the day index of x[0]."""
+    """Multiplicative day-of-week factors (mean 1) from the last 26 weeks. Each day is read
+    against the centred 7-day mean around it (a trend or a launch does not bend the rhythm),
+    and the factors are shrunk towards 1 by James–Stein with the noise the data show, so that
+    a quiet or noisy course does not read a rhythm into chance. Index by (day index) % 7;
+    ``start`` is the day index of x[0]."""
     window = x[-WEEKDAY_WEEKS * SEASON :]
-    positions = (np.arange(len(x) - len(window), len(x)) + start) % SEASON
-    overall = window.mean() if len(window) else 0.0
-    if overall <= 0:
+    if len(window) < 2 * SEASON or window.sum() <= 0:
         return np.ones(SEASON)
+    local = np.convolve(window, np.ones(SEASON) / SEASON, mode="valid")
+    half = SEASON // 2
+    local = np.concatenate([np.full(half, local[0]), local, np.full(half, local[-1])])
+    positions = (np.arange(len(x) - len(window), len(x)) + start) % SEASON
     sums = np.bincount(positions, weights=window, minlength=SEASON)
-    counts = np.bincount(positions, minlength=SEASON)
-    prior = 1.0  # one pseudo-week at the overall mean
-    factors = (sums + prior * overall) / ((counts + prior) * overall)
+    base = np.bincount(positions, weights=local, minlength=SEASON)
+    if (base <= 0).any():
+        return np.ones(SEASON)
+    raw = sums / base
+    raw = raw / raw.mean()
+    residuals = window - raw[positions] * local
+    noise = float(np.mean(np.bincount(positions, weights=residuals**2, minlength=SEASON) / base**2))
+    spread = float(np.sum((raw - 1) ** 2))
+    # Positive-part James–Stein over the six free factors (they sum to seven): shrink by 1 − 4σ²/S.
+    weight = max(0.0, 1 - WEEKDAY_SHRINK * noise / spread) if spread > 0 else 0.0
+    factors = 1 + weight * (raw - 1)
     return factors / factors.mean()
 
 
@@ -253,7 +269,7 @@ def _ses_level(x: np.ndarray, alpha: float) -> tuple[float, float]:
 
 def _weekly(x: np.ndarray, start: int, future: np.ndarray, factors: np.ndarray) -> np.ndarray:
     seasonal = x / factors[(np.arange(len(x)) + start) % SEASON]
-    level = min((_ses_level(seasonal, a) for a in (0.03, 0.08, 0.2)), key=lambda v: v[1])[0]
+    level = min((_ses_level(seasonal, a) for a in LEVEL_ALPHAS), key=lambda v: v[1])[0]
     return max(level, 0.0) * factors[future % SEASON]
 
 
@@ -509,9 +525,9 @@ def _run_backtest(x: np.ndarray, start: int, promo: np.ndarray, uplift: float) -
     ``promo`` is indexed like x (x[0] is day ``start``)."""
     n = len(x)
     origins = [
-        n - BACKTEST_DAYS * k
-        for k in range(BACKTEST_ORIGINS, 0, -1)
-        if n - BACKTEST_DAYS * k >= MIN_TRAIN_DAYS
+        n - BACKTEST_DAYS - ORIGIN_STEP * k
+        for k in range(BACKTEST_ORIGINS - 1, -1, -1)
+        if n - BACKTEST_DAYS - ORIGIN_STEP * k >= MIN_TRAIN_DAYS
     ]
     depromoted = np.where(promo[:n], x / uplift, x)
     forecasts: dict[str, list[np.ndarray]] = {name: [] for name in MODELS}
