@@ -395,7 +395,11 @@ def clean_history(
     launch_day: int | None,
     excluded_days: Iterable[int],
     promo: np.ndarray,
+    restored_days: Iterable[int] = (),
 ) -> Cleaned:
+    """Leave out the days before the launch and a stray sale far ahead of the real history,
+    fill in the creator's excluded days and clip bulk orders. A restored day (one the creator
+    put back) stays in: the history then starts at it, and it is not clipped."""
     n = len(y)
     left_out: dict[int, str] = {}
     start = 0
@@ -405,10 +409,14 @@ def clean_history(
     stray = start + stray_start(y[start:])
     left_out.update({int(d): STRAY for d in np.flatnonzero(y[start:stray] > 0) + start})
     start = stray
+    restored = {int(d) for d in restored_days if 0 <= int(d) < n}
+    if restored and min(restored) < start:
+        start = min(restored)
+        left_out = {d: reason for d, reason in left_out.items() if d < start}
     x = y[start:].astype(float).copy()
-    excluded = sorted({int(d) for d in excluded_days if start <= int(d) < n})
+    excluded = sorted({int(d) for d in excluded_days if start <= int(d) < n} - restored)
     for d in excluded_days:
-        if 0 <= int(d) < n:
+        if 0 <= int(d) < n and int(d) not in restored:
             left_out[int(d)] = EXCLUDED
     mask = np.zeros(len(x), bool)
     mask[[d - start for d in excluded]] = True
@@ -419,22 +427,25 @@ def clean_history(
             x[i] = float(np.median(around)) if len(around) else float(np.median(x[~mask]))
     elif mask.any():
         x[:] = 0.0
-    clipped = _clip_bulk_orders(x, start, promo[start:n], mask)
+    keep = mask.copy()
+    keep[[d - start for d in restored if d >= start]] = True
+    clipped = _clip_bulk_orders(x, start, promo[start:n], keep)
     return Cleaned(start=start, values=x, left_out=left_out, clipped=clipped)
 
 
 def _clip_bulk_orders(
-    x: np.ndarray, start: int, promo: np.ndarray, excluded: np.ndarray
+    x: np.ndarray, start: int, promo: np.ndarray, keep: np.ndarray
 ) -> dict[int, float]:
     """Clip days far above the course's rhythm (a rolling median two weeks each side) to a
-    negative-binomial-like ceiling; promotion days and the first week (a launch) stay."""
+    negative-binomial-like ceiling; promotion days, the first week (a launch) and the days in
+    ``keep`` (excluded or restored by the creator) stay."""
     if len(x) < 15:
         return {}
     padded = np.pad(x, 7, mode="edge")
     windows = np.lib.stride_tricks.sliding_window_view(padded, 15)
     level = np.median(windows, axis=1)
     ceiling = level + 4.0 * np.sqrt(level + 0.25 * level**2) + 4.0
-    over = (x > ceiling) & ~promo.astype(bool) & ~excluded
+    over = (x > ceiling) & ~promo.astype(bool) & ~keep
     over[:SEASON] = False
     clipped = {int(i + start): float(x[i]) for i in np.flatnonzero(over)}
     x[over] = ceiling[over]
@@ -495,10 +506,14 @@ def backtest_error(actual: np.ndarray, predicted: np.ndarray) -> float:
     return float(np.abs(actual - predicted).sum() / max(actual.sum(), 1.0))
 
 
-def _predict(name: str, x: np.ndarray, start: int, future: np.ndarray, promo_future, uplift):
+def _predict(
+    name: str, x: np.ndarray, start: int, future: np.ndarray, promo_future, uplift, factors=None
+):
     """One model's forecast for day indices ``future`` from history x (promotion days of x
-    already divided by the uplift), promotion days lifted again."""
-    factors = _weekday_factors(x, start)
+    already divided by the uplift), promotion days lifted again. ``factors``: x's weekday
+    factors when the caller has them (every model of one origin shares them)."""
+    if factors is None:
+        factors = _weekday_factors(x, start)
     with np.errstate(all="ignore"):
         mean = MODELS[name](x, start, future, factors)
     if mean is None or not np.isfinite(mean).all():
@@ -537,9 +552,10 @@ def _run_backtest(x: np.ndarray, start: int, promo: np.ndarray, uplift: float) -
         train = depromoted[:origin]
         actuals.append(x[origin : origin + BACKTEST_DAYS])
         scales.append(mase_scale(x[:origin]))
+        factors = _weekday_factors(train, start)
         for name in list(forecasts):
             predicted = _predict(
-                name, train, start, future, promo[origin : origin + BACKTEST_DAYS], uplift
+                name, train, start, future, promo[origin : origin + BACKTEST_DAYS], uplift, factors
             )
             if predicted is None:
                 del forecasts[name]  # a model that fails at any origin is not a candidate
@@ -619,10 +635,13 @@ def forecast_sales(
     promotions=None,
     launch_day: int | None = None,
     excluded_days=(),
+    restored_days=(),
 ) -> Forecast:
     """Clean the history, choose a model by rolling-origin backtest, forecast ``horizon`` days.
 
     ``promotions``: [(first_day, last_day), …] inclusive day indices, past or future.
+    ``restored_days``: days the cleaning would leave out or clip by itself (before the launch,
+    a stray early sale, a bulk order) that the creator put back; they stay in the fit.
     """
     y = np.asarray(daily_sales, dtype=float)
     if (y < 0).any():
@@ -630,7 +649,13 @@ def forecast_sales(
     n = len(y)
     future = np.arange(n, n + horizon)
     promo = _promo_mask(promotions, n + horizon)
-    cleaned = clean_history(y, launch_day=launch_day, excluded_days=excluded_days, promo=promo)
+    cleaned = clean_history(
+        y,
+        launch_day=launch_day,
+        excluded_days=excluded_days,
+        promo=promo,
+        restored_days=restored_days,
+    )
     x, start = cleaned.values, cleaned.start
     common = {"left_out": cleaned.left_out, "clipped": cleaned.clipped, "history_days": n}
     if len(x) == 0 or not x.any():
@@ -727,7 +752,8 @@ def _choose_and_forecast(x, start, promo, uplift, future, common, reported_uplif
     n = len(x)
     depromoted = np.where(promo[start : start + n], x / uplift, x)
     future_promo = promo[start + n :][: len(future)]
-    means = [_predict(m, depromoted, start, future, future_promo, uplift) for m in used]
+    factors = _weekday_factors(depromoted, start)
+    means = [_predict(m, depromoted, start, future, future_promo, uplift, factors) for m in used]
     means = [m for m in means if m is not None] or [
         _predict(best_baseline, depromoted, start, future, future_promo, uplift)
     ]
