@@ -276,8 +276,11 @@ class CourseViewSet(courses_api.CourseViewSet):
         filter_backends=[],
     )
     def excluded_days(self, request, pk=None):
-        """Days left out of the course's forecast fit. POST leaves one more out, DELETE
-        ?day=YYYY-MM-DD puts it back; a recompute follows either."""
+        """The creator's word on days of the course's forecast fit. POST leaves a day out;
+        POST with reason ``restored`` keeps in a day the forecast leaves out by itself (before
+        the launch, a stray early sale, a bulk order it down-weights). DELETE
+        ?day=YYYY-MM-DD drops the row: an excluded day goes back in, a restored one is left to
+        the forecast's own cleaning again. A recompute follows each change."""
         course = self.get_object()  # another creator's course: 404
         if request.method == "GET":
             rows = excluded_day_list(owner=request.user, course_id=course.pk)

@@ -429,10 +429,12 @@ class CourseInputs:
     platforms: list[Platform]
     # The forecast's calendar: every discount period (past and future) as local days, the
     # start of each course's first campaign's pre-launch window, the creator's excluded days,
+    # the days the creator put back into the fit (ExcludedDay rows with reason "restored"),
     # and the fingerprint of the inputs each stored forecast was fitted from.
     promotions: dict[int, list[tuple[date, date]]] = field(default_factory=dict)
     launch: dict[int, date] = field(default_factory=dict)
     excluded: dict[int, list[date]] = field(default_factory=dict)
+    restored: dict[int, list[date]] = field(default_factory=dict)
     fingerprints: dict[int, str] = field(default_factory=dict)
 
     @classmethod
@@ -487,10 +489,12 @@ class CourseInputs:
         ):
             launch.setdefault(course_id, launch_date - timedelta(days=prelaunch))
         excluded: dict[int, list[date]] = defaultdict(list)
-        for course_id, day in ExcludedDay.objects.filter(
+        restored: dict[int, list[date]] = defaultdict(list)
+        for course_id, day, reason in ExcludedDay.objects.filter(
             course__owner_id__in=owner_ids
-        ).values_list("course_id", "day"):
-            excluded[course_id].append(day)
+        ).values_list("course_id", "day", "reason"):
+            kept = reason == ExcludedDay.Reason.RESTORED
+            (restored if kept else excluded)[course_id].append(day)
         fingerprints = dict(
             SalesForecast.objects.filter(course__owner_id__in=owner_ids).values_list(
                 "course_id", "inputs_fingerprint"
@@ -507,6 +511,7 @@ class CourseInputs:
             promotions=promotions,
             launch=launch,
             excluded=excluded,
+            restored=restored,
             fingerprints=fingerprints,
         )
 
@@ -598,22 +603,28 @@ def _money(value: float) -> Decimal:
 def forecast_calendar(
     inputs: CourseInputs, course: Course, *, first: date | None, today: date
 ) -> dict:
-    """The course's discount periods, launch and excluded days as day indices of its series
-    (day 0 = ``first``, the first sale day), as forecasting.forecast_sales takes them."""
+    """The course's discount periods, launch, excluded and restored days as day indices of its
+    series (day 0 = ``first``, the first sale day), as forecasting.forecast_sales takes them."""
     if first is None:
-        return {"promotions": [], "launch_day": None, "excluded_days": ()}
+        return {"promotions": [], "launch_day": None, "excluded_days": (), "restored_days": ()}
     end = (today - first).days + FORECAST_HORIZON
     promotions = [
         ((start - first).days, (last - first).days)
         for start, last in inputs.promotions.get(course.id, [])
         if (last - first).days >= 0 and (start - first).days < end
     ]
-    launch = inputs.launch.get(course.id)
+    # The launch date the creator set wins over the first campaign's pre-launch window, once it
+    # has come (before it, every sale so far is a pre-sale and leaving them all out leaves none).
+    own = course.launch_date if course.launch_date and course.launch_date <= today else None
+    launch = own or inputs.launch.get(course.id)
     return {
         "promotions": promotions,
         "launch_day": (launch - first).days if launch and launch > first else None,
         "excluded_days": tuple(
             sorted((d - first).days for d in inputs.excluded.get(course.id, []))
+        ),
+        "restored_days": tuple(
+            sorted((d - first).days for d in inputs.restored.get(course.id, []))
         ),
     }
 

@@ -4,7 +4,7 @@ Candidates: the seed's exponential S0·(1+r)^t, Bass diffusion, a level with a w
 a damped trend, a launch spike decaying to a base and TSB for intermittent demand; the
 baselines are the weekly seasonal-naive forecast and the mean of the last 28 days. Each is
 fitted at four origins and scored on the 28 days after each by MASE (scaled by the in-sample
-MAE of the weekly seasonal-naive forecast) and by the error of the 28-day total. The three
+MAE of the weekly seasonal-naive forecast) and by the error of the 28-day total. The two
 best are averaged; unless that (or the single best) beats the better baseline by 2 % on the
 course's own backtest, the baseline is the forecast. The bands come from the backtest's
 residuals (overdispersed counts plus model error), not from a Poisson assumption.
@@ -34,10 +34,14 @@ Z_95 = 1.96
 SEASON = 7
 BACKTEST_DAYS = 28
 BACKTEST_ORIGINS = 4
+ORIGIN_STEP = BACKTEST_DAYS  # days between origins (overlapping ones chose no better)
 MIN_TRAIN_DAYS = 28
 MIN_HISTORY_FOR_BACKTEST = MIN_TRAIN_DAYS + BACKTEST_DAYS
-ENSEMBLE_SIZE = 3
-WEEKDAY_WEEKS = 16  # the weekly rhythm is read from the last 16 weeks
+ENSEMBLE_SIZE = 2
+WEEKDAY_WEEKS = 26  # the weekly rhythm is read from the last 26 weeks
+WEEKDAY_SHRINK = 4.0  # James–Stein: p − 2 for the six free day-of-week factors
+# Simple exponential smoothing's α for the level, chosen per course by one-step error.
+LEVEL_ALPHAS = (0.01, 0.02, 0.04, 0.08, 0.16, 0.3)
 # A model must beat the better baseline by this share of its score, or the baseline stays.
 BASELINE_MARGIN = 0.02
 TSB_ALPHA = 0.05
@@ -228,18 +232,30 @@ def fit_bass(y: np.ndarray) -> Fit | None:
 
 
 def _weekday_factors(x: np.ndarray, start: int) -> np.ndarray:
-    """Multiplicative day-of-week factors (mean 1) from the last 16 weeks, shrunk towards
-    1 so that a quiet course does not read a rhythm into a handful of sales. Index by
-    (day index) % 7; ``start`` is the day index of x[0]."""
+    """Multiplicative day-of-week factors (mean 1) from the last 26 weeks. Each day is read
+    against the centred 7-day mean around it (a trend or a launch does not bend the rhythm),
+    and the factors are shrunk towards 1 by James–Stein with the noise the data show, so that
+    a quiet or noisy course does not read a rhythm into chance. Index by (day index) % 7;
+    ``start`` is the day index of x[0]."""
     window = x[-WEEKDAY_WEEKS * SEASON :]
-    positions = (np.arange(len(x) - len(window), len(x)) + start) % SEASON
-    overall = window.mean() if len(window) else 0.0
-    if overall <= 0:
+    if len(window) < 2 * SEASON or window.sum() <= 0:
         return np.ones(SEASON)
+    local = np.convolve(window, np.ones(SEASON) / SEASON, mode="valid")
+    half = SEASON // 2
+    local = np.concatenate([np.full(half, local[0]), local, np.full(half, local[-1])])
+    positions = (np.arange(len(x) - len(window), len(x)) + start) % SEASON
     sums = np.bincount(positions, weights=window, minlength=SEASON)
-    counts = np.bincount(positions, minlength=SEASON)
-    prior = 1.0  # one pseudo-week at the overall mean
-    factors = (sums + prior * overall) / ((counts + prior) * overall)
+    base = np.bincount(positions, weights=local, minlength=SEASON)
+    if (base <= 0).any():
+        return np.ones(SEASON)
+    raw = sums / base
+    raw = raw / raw.mean()
+    residuals = window - raw[positions] * local
+    noise = float(np.mean(np.bincount(positions, weights=residuals**2, minlength=SEASON) / base**2))
+    spread = float(np.sum((raw - 1) ** 2))
+    # Positive-part James–Stein over the six free factors (they sum to seven): shrink by 1 − 4σ²/S.
+    weight = max(0.0, 1 - WEEKDAY_SHRINK * noise / spread) if spread > 0 else 0.0
+    factors = 1 + weight * (raw - 1)
     return factors / factors.mean()
 
 
@@ -253,7 +269,7 @@ def _ses_level(x: np.ndarray, alpha: float) -> tuple[float, float]:
 
 def _weekly(x: np.ndarray, start: int, future: np.ndarray, factors: np.ndarray) -> np.ndarray:
     seasonal = x / factors[(np.arange(len(x)) + start) % SEASON]
-    level = min((_ses_level(seasonal, a) for a in (0.03, 0.08, 0.2)), key=lambda v: v[1])[0]
+    level = min((_ses_level(seasonal, a) for a in LEVEL_ALPHAS), key=lambda v: v[1])[0]
     return max(level, 0.0) * factors[future % SEASON]
 
 
@@ -379,7 +395,11 @@ def clean_history(
     launch_day: int | None,
     excluded_days: Iterable[int],
     promo: np.ndarray,
+    restored_days: Iterable[int] = (),
 ) -> Cleaned:
+    """Leave out the days before the launch and a stray sale far ahead of the real history,
+    fill in the creator's excluded days and clip bulk orders. A restored day (one the creator
+    put back) stays in: the history then starts at it, and it is not clipped."""
     n = len(y)
     left_out: dict[int, str] = {}
     start = 0
@@ -389,10 +409,14 @@ def clean_history(
     stray = start + stray_start(y[start:])
     left_out.update({int(d): STRAY for d in np.flatnonzero(y[start:stray] > 0) + start})
     start = stray
+    restored = {int(d) for d in restored_days if 0 <= int(d) < n}
+    if restored and min(restored) < start:
+        start = min(restored)
+        left_out = {d: reason for d, reason in left_out.items() if d < start}
     x = y[start:].astype(float).copy()
-    excluded = sorted({int(d) for d in excluded_days if start <= int(d) < n})
+    excluded = sorted({int(d) for d in excluded_days if start <= int(d) < n} - restored)
     for d in excluded_days:
-        if 0 <= int(d) < n:
+        if 0 <= int(d) < n and int(d) not in restored:
             left_out[int(d)] = EXCLUDED
     mask = np.zeros(len(x), bool)
     mask[[d - start for d in excluded]] = True
@@ -403,22 +427,25 @@ def clean_history(
             x[i] = float(np.median(around)) if len(around) else float(np.median(x[~mask]))
     elif mask.any():
         x[:] = 0.0
-    clipped = _clip_bulk_orders(x, start, promo[start:n], mask)
+    keep = mask.copy()
+    keep[[d - start for d in restored if d >= start]] = True
+    clipped = _clip_bulk_orders(x, start, promo[start:n], keep)
     return Cleaned(start=start, values=x, left_out=left_out, clipped=clipped)
 
 
 def _clip_bulk_orders(
-    x: np.ndarray, start: int, promo: np.ndarray, excluded: np.ndarray
+    x: np.ndarray, start: int, promo: np.ndarray, keep: np.ndarray
 ) -> dict[int, float]:
     """Clip days far above the course's rhythm (a rolling median two weeks each side) to a
-    negative-binomial-like ceiling; promotion days and the first week (a launch) stay."""
+    negative-binomial-like ceiling; promotion days, the first week (a launch) and the days in
+    ``keep`` (excluded or restored by the creator) stay."""
     if len(x) < 15:
         return {}
     padded = np.pad(x, 7, mode="edge")
     windows = np.lib.stride_tricks.sliding_window_view(padded, 15)
     level = np.median(windows, axis=1)
     ceiling = level + 4.0 * np.sqrt(level + 0.25 * level**2) + 4.0
-    over = (x > ceiling) & ~promo.astype(bool) & ~excluded
+    over = (x > ceiling) & ~promo.astype(bool) & ~keep
     over[:SEASON] = False
     clipped = {int(i + start): float(x[i]) for i in np.flatnonzero(over)}
     x[over] = ceiling[over]
@@ -479,10 +506,14 @@ def backtest_error(actual: np.ndarray, predicted: np.ndarray) -> float:
     return float(np.abs(actual - predicted).sum() / max(actual.sum(), 1.0))
 
 
-def _predict(name: str, x: np.ndarray, start: int, future: np.ndarray, promo_future, uplift):
+def _predict(
+    name: str, x: np.ndarray, start: int, future: np.ndarray, promo_future, uplift, factors=None
+):
     """One model's forecast for day indices ``future`` from history x (promotion days of x
-    already divided by the uplift), promotion days lifted again."""
-    factors = _weekday_factors(x, start)
+    already divided by the uplift), promotion days lifted again. ``factors``: x's weekday
+    factors when the caller has them (every model of one origin shares them)."""
+    if factors is None:
+        factors = _weekday_factors(x, start)
     with np.errstate(all="ignore"):
         mean = MODELS[name](x, start, future, factors)
     if mean is None or not np.isfinite(mean).all():
@@ -509,9 +540,9 @@ def _run_backtest(x: np.ndarray, start: int, promo: np.ndarray, uplift: float) -
     ``promo`` is indexed like x (x[0] is day ``start``)."""
     n = len(x)
     origins = [
-        n - BACKTEST_DAYS * k
-        for k in range(BACKTEST_ORIGINS, 0, -1)
-        if n - BACKTEST_DAYS * k >= MIN_TRAIN_DAYS
+        n - BACKTEST_DAYS - ORIGIN_STEP * k
+        for k in range(BACKTEST_ORIGINS - 1, -1, -1)
+        if n - BACKTEST_DAYS - ORIGIN_STEP * k >= MIN_TRAIN_DAYS
     ]
     depromoted = np.where(promo[:n], x / uplift, x)
     forecasts: dict[str, list[np.ndarray]] = {name: [] for name in MODELS}
@@ -521,9 +552,10 @@ def _run_backtest(x: np.ndarray, start: int, promo: np.ndarray, uplift: float) -
         train = depromoted[:origin]
         actuals.append(x[origin : origin + BACKTEST_DAYS])
         scales.append(mase_scale(x[:origin]))
+        factors = _weekday_factors(train, start)
         for name in list(forecasts):
             predicted = _predict(
-                name, train, start, future, promo[origin : origin + BACKTEST_DAYS], uplift
+                name, train, start, future, promo[origin : origin + BACKTEST_DAYS], uplift, factors
             )
             if predicted is None:
                 del forecasts[name]  # a model that fails at any origin is not a candidate
@@ -603,10 +635,13 @@ def forecast_sales(
     promotions=None,
     launch_day: int | None = None,
     excluded_days=(),
+    restored_days=(),
 ) -> Forecast:
     """Clean the history, choose a model by rolling-origin backtest, forecast ``horizon`` days.
 
     ``promotions``: [(first_day, last_day), …] inclusive day indices, past or future.
+    ``restored_days``: days the cleaning would leave out or clip by itself (before the launch,
+    a stray early sale, a bulk order) that the creator put back; they stay in the fit.
     """
     y = np.asarray(daily_sales, dtype=float)
     if (y < 0).any():
@@ -614,7 +649,13 @@ def forecast_sales(
     n = len(y)
     future = np.arange(n, n + horizon)
     promo = _promo_mask(promotions, n + horizon)
-    cleaned = clean_history(y, launch_day=launch_day, excluded_days=excluded_days, promo=promo)
+    cleaned = clean_history(
+        y,
+        launch_day=launch_day,
+        excluded_days=excluded_days,
+        promo=promo,
+        restored_days=restored_days,
+    )
     x, start = cleaned.values, cleaned.start
     common = {"left_out": cleaned.left_out, "clipped": cleaned.clipped, "history_days": n}
     if len(x) == 0 or not x.any():
@@ -711,7 +752,8 @@ def _choose_and_forecast(x, start, promo, uplift, future, common, reported_uplif
     n = len(x)
     depromoted = np.where(promo[start : start + n], x / uplift, x)
     future_promo = promo[start + n :][: len(future)]
-    means = [_predict(m, depromoted, start, future, future_promo, uplift) for m in used]
+    factors = _weekday_factors(depromoted, start)
+    means = [_predict(m, depromoted, start, future, future_promo, uplift, factors) for m in used]
     means = [m for m in means if m is not None] or [
         _predict(best_baseline, depromoted, start, future, future_promo, uplift)
     ]

@@ -45,14 +45,25 @@ class CreatorSettingsForm(forms.ModelForm):
 
 
 class ExcludedDayForm(forms.Form):
-    """Exclude a sales day from the forecast's fit, or restore it."""
+    """Exclude a sales day from the forecast's fit or restore it; put back a day the forecast
+    leaves out by itself, or let it leave it out again."""
 
-    EXCLUDE, RESTORE = "exclude", "restore"
+    # restore: drop the creator's exclusion; put_back: keep a day the forecast leaves out by
+    # itself; leave_out: drop that (the forecast's own cleaning applies again).
+    EXCLUDE, RESTORE, PUT_BACK, LEAVE_OUT = "exclude", "restore", "put_back", "leave_out"
 
     day = forms.DateField(label=_("Day"))
     action = forms.ChoiceField(
-        label=_("Action"), choices=[(EXCLUDE, _("Leave out")), (RESTORE, _("Restore"))]
+        label=_("Action"),
+        choices=[
+            (EXCLUDE, _("Leave out")),
+            (RESTORE, _("Restore")),
+            (PUT_BACK, _("Put back")),
+            (LEAVE_OUT, _("Leave out again")),
+        ],
     )
     reason = forms.ChoiceField(
-        label=_("Reason"), choices=ExcludedDay.Reason.choices, required=False
+        label=_("Reason"),
+        choices=[c for c in ExcludedDay.Reason.choices if c[0] != ExcludedDay.Reason.RESTORED],
+        required=False,
     )

@@ -23,6 +23,9 @@ def course_results(*, request, page, course, **kwargs: Any) -> dict[str, Any]:
     sort = sort if sort in RANKING_SORTS else "rank"
     rankings = list(selectors.ranking_list(owner=request.user, course_id=course.pk, order=sort))
     forecast = selectors.forecast_get(owner=request.user, course_id=course.pk)
+    creator_days = list(selectors.excluded_day_list(owner=request.user, course_id=course.pk))
+    restored_reason = ExcludedDay.Reason.RESTORED
+    restored = {row.day.isoformat() for row in creator_days if row.reason == restored_reason}
     revenue = {}
     if forecast:
         points = list(forecast.points.all())
@@ -35,11 +38,17 @@ def course_results(*, request, page, course, **kwargs: Any) -> dict[str, Any]:
         "rankings": rankings,
         "sort": sort,
         "forecast": forecast,
+        "forecast_model": _model_label(forecast.model) if forecast else "",
         "forecast_why": forecast_explanation(forecast) if forecast else "",
         "forecast_backtest": backtest_rows(forecast) if forecast else [],
-        "forecast_left_out": left_out_rows(forecast) if forecast else [],
-        "excluded_days": list(selectors.excluded_day_list(owner=request.user, course_id=course.pk)),
-        "excluded_reasons": ExcludedDay.Reason.choices,
+        "forecast_left_out": left_out_rows(forecast, restored) if forecast else [],
+        "excluded_days": [row for row in creator_days if row.reason != restored_reason],
+        "restored_days": [row for row in creator_days if row.reason == restored_reason],
+        "excluded_reasons": [
+            (value, label)
+            for value, label in ExcludedDay.Reason.choices
+            if value != restored_reason
+        ],
         "forecast_daily_band": _daily_band(forecast),
         "revenue": revenue,
         "forecast_chart": _forecast_chart(page, forecast),
@@ -105,6 +114,10 @@ def _forecast_chart(page, forecast) -> str:
 
 
 def _model_label(name: str) -> str:
+    if name == SalesForecast.Model.ENSEMBLE:
+        # The stored choice's label says three; the forecast averages the two best since the
+        # backtest showed two beat three (bench/bench_forecast.py).
+        return _("Average of the two best models")
     try:
         return str(SalesForecast.Model(name).label)
     except ValueError:
@@ -191,9 +204,10 @@ LEFT_OUT_REASONS = {
 }
 
 
-def left_out_rows(forecast) -> list[dict]:
-    """The days the fit left out or clipped by itself (the creator's own are listed from
-    ExcludedDay, with their restore buttons)."""
+def left_out_rows(forecast, restored=frozenset()) -> list[dict]:
+    """The days the fit left out or clipped by itself, each with its "Put back" button (the
+    creator's own exclusions and the days they put back are listed from ExcludedDay, and a
+    day put back since the last recompute is not listed here again)."""
     return [
         {
             "day": row["day"],
@@ -201,7 +215,7 @@ def left_out_rows(forecast) -> list[dict]:
             "reason": str(LEFT_OUT_REASONS.get(row["reason"], row["reason"])),
         }
         for row in forecast.left_out or []
-        if row["reason"] != "excluded"
+        if row["reason"] != "excluded" and row["day"] not in restored
     ]
 
 

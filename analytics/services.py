@@ -320,7 +320,9 @@ def _forecast_inputs_changed(*, course_id: int, owner_id: int) -> None:
 def excluded_day_add(
     *, owner, course_id: int, day: date, reason: str = ExcludedDay.Reason.OTHER
 ) -> ExcludedDay:
-    """Leave ``day`` out of the course's forecast fit (again: the reason is updated)."""
+    """Leave ``day`` out of the course's forecast fit (again: the reason is updated). With
+    reason ``restored`` it does the opposite: a day the forecast leaves out by itself (before
+    the launch, a stray early sale, a bulk order it down-weights) is kept in the fit."""
     course = course_get(owner=owner, course_id=course_id)  # another creator's: DoesNotExist
     row = ExcludedDay.objects.filter(course=course, day=day).first()
     if row is None:
@@ -337,7 +339,8 @@ def excluded_day_add(
 
 @transaction.atomic
 def excluded_day_remove(*, owner, course_id: int, day: date) -> bool:
-    """Put ``day`` back into the fit. False when it was not excluded."""
+    """Drop the creator's word on ``day``: a day they excluded goes back into the fit, a day
+    they restored is left to the forecast's own cleaning again. False when there was none."""
     course = course_get(owner=owner, course_id=course_id)
     deleted, _rows = ExcludedDay.objects.filter(course=course, day=day).delete()
     if deleted:

@@ -80,7 +80,8 @@ def dashboard(request):
 @login_required
 @require_POST
 def forecast_days(request, course_id: int):
-    """Leave a day out of the course's forecast fit or put it back; the recompute follows.
+    """Leave a day out of the course's forecast fit or put it back (the creator's own
+    exclusions, and the days the forecast leaves out by itself); the recompute follows.
 
     htmx: 204 that reloads the page with a toast; otherwise a redirect to the course page.
     """
@@ -97,6 +98,17 @@ def forecast_days(request, course_id: int):
                 reason=form.cleaned_data["reason"] or ExcludedDay.Reason.OTHER,
             )
             message = _("%(day)s is left out of the forecast; it is being recomputed.")
+        elif action == ExcludedDayForm.PUT_BACK:
+            services.excluded_day_add(
+                owner=request.user,
+                course_id=course_id,
+                day=day,
+                reason=ExcludedDay.Reason.RESTORED,
+            )
+            message = _("%(day)s is back in the forecast; it is being recomputed.")
+        elif action == ExcludedDayForm.LEAVE_OUT:
+            services.excluded_day_remove(owner=request.user, course_id=course_id, day=day)
+            message = _("The forecast decides on %(day)s by itself again; it is being recomputed.")
         else:
             services.excluded_day_remove(owner=request.user, course_id=course_id, day=day)
             message = _("%(day)s is back in the forecast; it is being recomputed.")

@@ -38,6 +38,15 @@ class CourseForm(forms.Form):
     sales_page_url = forms.URLField(
         label=_("Sales page URL"), required=False, assume_scheme="https"
     )
+    launch_date = forms.DateField(
+        label=_("Launch date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_(
+            "The forecast leaves out sales before this day; leave empty to use the first "
+            "campaign's pre-launch window."
+        ),
+    )
 
 
 class TierForm(forms.Form):

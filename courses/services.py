@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -490,6 +491,7 @@ def course_save(
     level: str,
     audience_tags: Sequence[str] = (),
     sales_page_url: str = "",
+    launch_date: date | None = None,
 ) -> Course:
     """Create or change a course from the app. A new or changed slug must be ASCII (so links
     are plain); an existing slug the creator leaves alone stays as it is."""
@@ -512,6 +514,7 @@ def course_save(
         "level": level,
         "audience_tags": tags,
         "sales_page_url": sales_page_url,
+        "launch_date": launch_date,
     }
     if course is None:
         return course_create(owner=owner, data=data)

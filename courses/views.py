@@ -66,6 +66,7 @@ def _course_fields(form: CourseForm) -> dict:
         "level": data["level"],
         "audience_tags": data["audience_tags"],
         "sales_page_url": data["sales_page_url"],
+        "launch_date": data["launch_date"],
     }
 
 
@@ -103,6 +104,7 @@ def _edit_page(request, course: Course, status: int = 200, **forms):
                 "level": course.level,
                 "audience_tags": course.audience_tags,
                 "sales_page_url": course.sales_page_url,
+                "launch_date": course.launch_date,
             }
         ),
         "tiers": [
