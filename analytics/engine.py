@@ -631,7 +631,7 @@ def forecast_calendar(
 
 def inputs_fingerprint(series: np.ndarray, unit_revenue: np.ndarray, **inputs) -> str:
     """A hash of everything one course's forecast is computed from."""
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(forecasting.MODEL_VERSION.encode())
     digest.update(np.asarray(series, float).tobytes())
     digest.update(np.round(np.asarray(unit_revenue, float), 6).tobytes())
     digest.update(json.dumps(inputs, sort_keys=True, default=str).encode())

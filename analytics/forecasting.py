@@ -30,6 +30,10 @@ from scipy.optimize import OptimizeWarning, curve_fit
 from scipy.signal import lfilter
 from scipy.stats import nbinom
 
+# Bumped whenever the models or their choice change, so that stored forecasts are fitted again
+# (the recompute refits a course when the fingerprint of its inputs, this included, changes).
+MODEL_VERSION = "2026-12-03"
+
 Z_95 = 1.96
 SEASON = 7
 BACKTEST_DAYS = 28

@@ -171,7 +171,7 @@ class SalesForecast(models.Model):
         LAUNCH = "launch", _("Launch spike settling to a base")
         TSB = "tsb", _("Intermittent demand (TSB)")
         WEEKLY_GROWTH = "weekly_growth", _("Growth with a weekly rhythm")
-        ENSEMBLE = "ensemble", _("Average of the three best models")
+        ENSEMBLE = "ensemble", _("Average of the two best models")
         SEASONAL_NAIVE = "seasonal_naive", _("Same weekday last week")
         MEAN_28 = "mean_28", _("Mean of the last 28 days")
 

@@ -118,6 +118,16 @@ def test_the_recompute_leaves_the_day_out_and_refits_only_on_a_change(creator):
     assert {"day": bulk_day, "reason": "excluded", "units": 60.0} in second.left_out
 
 
+def test_new_forecasting_code_refits_the_stored_forecasts(creator, monkeypatch):
+    from analytics import forecasting
+
+    _course_with_sales(creator)
+    engine.recompute(owner_ids=[creator.id], today=TODAY)
+    assert engine.recompute(owner_ids=[creator.id], today=TODAY).forecasts == 0
+    monkeypatch.setattr(forecasting, "MODEL_VERSION", forecasting.MODEL_VERSION + "-next")
+    assert engine.recompute(owner_ids=[creator.id], today=TODAY).forecasts == 1
+
+
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_recomputes_with_the_excluded_day(request):
