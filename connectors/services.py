@@ -316,6 +316,9 @@ def sale_ingest(*, connection: SalesConnection, incoming: IncomingSale, excerpt:
     try:
         with transaction.atomic():
             outcome = _sale_ingest(connection, incoming)
+            # The connection's counts in the sale's transaction (one commit per event), last,
+            # so the connection's row is locked only for the commit.
+            _connection_heard(connection, outcome)
     except Refused as refusal:
         refused_record(
             connection=connection,
@@ -334,7 +337,6 @@ def sale_ingest(*, connection: SalesConnection, incoming: IncomingSale, excerpt:
             connection=connection, reason=reason, external_id=incoming.external_id, excerpt=excerpt
         )
         return "refused"
-    _connection_heard(connection, outcome)
     return outcome
 
 
