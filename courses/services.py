@@ -380,7 +380,7 @@ def _loaded(data: dict[str, Any]) -> list[str]:
 
 
 def sale_record_external(
-    *, owner, connection_id: int, external_id: str, data: dict[str, Any]
+    *, owner_id: int, connection_id: int, external_id: str, data: dict[str, Any]
 ) -> tuple[Sale, str]:
     """Record or update the sale a shop connection sent, keyed by (connection, the shop's
     order id): the same event twice, or an event and a later poll of the same order, is one
@@ -396,7 +396,7 @@ def sale_record_external(
     refusal (an order already recorded) sends the event down the update path.
     """
     course = data.get("course")
-    if course is None or course.owner_id != owner.pk:
+    if course is None or course.owner_id != owner_id:
         raise ValidationError({"course": _(COURSE_NOT_YOURS)})
     external_id = str(external_id)[: Sale._meta.get_field("order_ref").max_length]
     sale = Sale(connection_id=connection_id, order_ref=external_id, **data)
@@ -409,7 +409,7 @@ def sale_record_external(
         except IntegrityError:
             pass  # the order is known (or its reference taken): read it under a lock
         else:
-            emit(Event.SALE_RECORDED, owner_id=owner.pk, payload=sale_payload([sale]))
+            emit(Event.SALE_RECORDED, owner_id=owner_id, payload=sale_payload([sale]))
             return sale, "created"
         sale = (
             Sale.objects.select_for_update()
@@ -421,7 +421,13 @@ def sale_record_external(
             .first()
         )
         if sale is None:
-            raise ValidationError({"order_ref": _(ORDER_REF_TAKEN) % {"order": external_id}})
+            raise ValidationError(
+                {
+                    "order_ref": ValidationError(
+                        _(ORDER_REF_TAKEN), code="order_ref_taken", params={"order": external_id}
+                    )
+                }
+            )
         changed = [
             name
             for name in EXTERNAL_UPDATABLE
@@ -437,7 +443,7 @@ def sale_record_external(
                 setattr(sale, name, data[name])
         sale.full_clean(exclude=_loaded(data))
         sale.save(update_fields=changed)
-        emit(Event.SALE_RECORDED, owner_id=owner.pk, payload=sale_payload([sale]))
+        emit(Event.SALE_RECORDED, owner_id=owner_id, payload=sale_payload([sale]))
     return sale, "updated"
 
 
@@ -470,7 +476,9 @@ def sale_refund(
         # Only the refund's fields change: their rules, not the relations' or the order
         # reference's queries again.
         sale.full_clean(
-            exclude=[*LOADED_RELATIONS, "order_ref"], validate_unique=False, validate_constraints=False
+            exclude=[*LOADED_RELATIONS, "order_ref"],
+            validate_unique=False,
+            validate_constraints=False,
         )
         sale.save(update_fields=["refund_amount", "refund_ids", "refunded_at"])
         emit(Event.SALE_REFUNDED, owner_id=sale.course.owner_id, payload=refund_payload(sale))
