@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
-import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from . import receive
 from .models import SalesConnection
+from .ratelimit import receive_over_limit
 from .services import (
     Refused,
     connection_secrets,
@@ -24,19 +23,6 @@ from .services import (
 )
 
 logger = logging.getLogger(__name__)
-
-
-def _over_limit(connection_id: int) -> bool:
-    key = f"sales-receive:{connection_id}:{int(time.time() // 60)}"
-    if cache.add(key, 1, timeout=120):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, timeout=120)
-            count = 1
-    return count > settings.SALES_RECEIVE_PER_MINUTE
 
 
 def _answer(outcome: str, refusal=None) -> JsonResponse:
@@ -70,7 +56,7 @@ def sales_receive(request: HttpRequest, token: str) -> JsonResponse:
     length = int(request.headers.get("Content-Length") or 0)
     if length > settings.SALES_RECEIVE_MAX_BYTES:
         return JsonResponse({"error": "The body is too large."}, status=413)
-    if _over_limit(connection.pk):
+    if receive_over_limit(connection.pk):
         return JsonResponse({"error": "Too many events this minute; retry later."}, status=429)
     body = request.body
     secret = connection_secrets(connection).get("signing_secret", "")

@@ -18,10 +18,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import jobs
 from core.codes import code_normalize, is_code
 from courses.models import Course, PriceTier
 from courses.services import sale_record_external, sale_refund
@@ -652,3 +653,91 @@ def connection_poll(*, connection: SalesConnection) -> dict[str, int]:
         )
     SalesConnection.objects.filter(pk=connection.pk).update(**updates)
     return counts
+
+
+# --- a poll that runs now: claimed on the row, a heartbeat while it runs, a reaper after -------
+
+
+def _poll_free(now) -> Q:
+    return Q(poll_started_at__isnull=True) | Q(poll_heartbeat_at__lt=jobs.stale_before(now))
+
+
+def connection_poll_claim(*, connection_id: int) -> datetime | None:
+    """Claim the connection for one poll: one conditional UPDATE, so two workers (on any
+    machine) never poll it at once. A claim whose heartbeat went stale (its worker was
+    killed) is taken over. Returns the claim (its start), None when a live poll holds it."""
+    now = timezone.now()
+    held = (
+        SalesConnection.objects.filter(pk=connection_id, poll_started_at__isnull=False)
+        .values_list("poll_heartbeat_at", "poll_worker")
+        .first()
+    )
+    if held is not None and (
+        held[0] is None or held[0] >= jobs.stale_before(now) or not jobs.may_be_dead(held[1])
+    ):
+        return None
+    claimed = SalesConnection.objects.filter(_poll_free(now), pk=connection_id).update(
+        poll_started_at=now, poll_heartbeat_at=now, poll_worker=jobs.worker_name()
+    )
+    return now if claimed else None
+
+
+def connection_poll_beat(*, connection_id: int, claim: datetime) -> int:
+    """The running poll's heartbeat; 0 when its claim was settled by the reaper."""
+    return SalesConnection.objects.filter(pk=connection_id, poll_started_at=claim).update(
+        poll_heartbeat_at=timezone.now()
+    )
+
+
+def connection_poll_release(*, connection_id: int, claim: datetime) -> None:
+    SalesConnection.objects.filter(pk=connection_id, poll_started_at=claim).update(
+        poll_started_at=None, poll_heartbeat_at=None, poll_worker=""
+    )
+
+
+def connection_poll_guarded(*, connection: SalesConnection) -> dict[str, int] | None:
+    """``connection_poll`` under the claim, with a heartbeat from a thread of its own while
+    it runs. None when another poll of the connection is running."""
+    claim = connection_poll_claim(connection_id=connection.pk)
+    if claim is None:
+        return None
+
+    def beat() -> int:
+        return connection_poll_beat(connection_id=connection.pk, claim=claim)
+
+    try:
+        with jobs.heartbeat(beat):
+            return connection_poll(connection=connection)
+    finally:
+        connection_poll_release(connection_id=connection.pk, claim=claim)
+
+
+@jobs.reaper("sales polls")
+def connection_polls_reap() -> int:
+    """Settle the polls whose worker died (run by core.tasks.jobs_reap): the claim is cleared
+    and the connection says so in plain words. Nothing else needs undoing: every order was
+    written in its own transaction and the cursor moves only when a poll finishes, so the
+    next poll reads the same orders again (keyed by order id: no sale twice)."""
+    now = timezone.now()
+    stale = SalesConnection.objects.filter(
+        poll_started_at__isnull=False, poll_heartbeat_at__lt=jobs.stale_before(now)
+    ).values_list("pk", "poll_worker")
+    settled = 0
+    lost = Refused("poll_lost")
+    for pk, worker in list(stale[:500]):
+        if not jobs.may_be_dead(worker):
+            continue
+        settled += SalesConnection.objects.filter(
+            pk=pk, poll_worker=worker, poll_heartbeat_at__lt=jobs.stale_before(now)
+        ).update(
+            poll_started_at=None,
+            poll_heartbeat_at=None,
+            poll_worker="",
+            status=SalesConnection.Status.ERROR,
+            last_error=str(lost),
+            last_error_code=lost.code,
+            last_error_params={},
+        )
+    if settled:
+        logger.warning("%s sales connection polls stopped without finishing", settled)
+    return settled

@@ -267,14 +267,14 @@ def test_receive_is_post_only_csrf_exempt_and_bounded(client, generic, course, s
 def test_receive_is_rate_limited_per_connection(
     client, generic, course, creator, settings, monkeypatch
 ):
-    from connectors import receive_views
+    from connectors import ratelimit
     from connectors.services import connection_create
 
     settings.SALES_RECEIVE_PER_MINUTE = 2
     # The limit counts per clock minute: keep all four requests inside one (a run that crossed
     # a minute boundary started a fresh count and failed).
     now = time.time()
-    monkeypatch.setattr(receive_views.time, "time", lambda: now)
+    monkeypatch.setattr(ratelimit.time, "time", lambda: now)
     other, secret = connection_create(owner=creator, kind="generic")
     other.plain_secret = secret
     assert generic_post(client, generic, ORDER).status_code == 200
