@@ -50,7 +50,7 @@ def session_line_items(*, key: str, session_id: str) -> list[LineItem]:
             f"Stripe could not be reached or answered {error.http_status or 'nothing'}"
         ) from None
     found = []
-    for item in items:
+    for item in (line.to_dict() for line in items):
         price = item.get("price") or {}
         price_id = price.get("id") if isinstance(price, dict) else str(price or "")
         if not price_id:
