@@ -335,3 +335,39 @@ def test_the_receive_limit_counts_in_redis_when_it_is_the_broker(settings):
     assert ratelimit.counter_hit(key, ttl=30) == 3
     assert 0 < other_process.ttl(key) <= 30
     other_process.delete(key)
+
+
+# --- refunds: on the sale's day, everywhere ----------------------------------------------------
+
+
+def test_refunded_units_leave_the_forecast_and_the_dashboard_on_the_sales_day(
+    client, generic, course, creator
+):
+    from analytics.dashboard import _sales_by_day
+    from analytics.engine import CourseInputs
+    from analytics.funnel import sales_frame
+
+    day = "2026-11-20T10:00:00+08:00"
+    sale = {**ORDER, "course": course.slug, "sold_at": day, "unit_price": "33.33"}
+    generic_post(client, generic, {**sale, "order_id": "full", "refund_amount": "33.33"})
+    generic_post(client, generic, {**sale, "order_id": "goodwill", "refund_amount": "10"})
+    three = {**sale, "order_id": "three", "quantity": 3, "refund_amount": "66.66"}
+    generic_post(client, generic, three)  # 2 of 3 units' worth paid back
+    generic_post(client, generic, {**sale, "order_id": "kept"})
+    assert Sale.objects.count() == 4
+
+    from datetime import date, datetime
+
+    inputs = CourseInputs.load([creator.pk], today=date(2026, 12, 3))
+    assert inputs.daily_sales[course.pk] == {date(2026, 11, 20): 3}  # goodwill, 1 of 3, kept
+    local = timezone.get_current_timezone()
+    by_day = _sales_by_day(
+        creator, datetime(2026, 11, 20, tzinfo=local), datetime(2026, 11, 21, tzinfo=local)
+    )
+    row = by_day[date(2026, 11, 20)]
+    assert row["units"] == 3
+    gross = Decimal("33.33") * 6 - Decimal("33.33") - Decimal("10") - Decimal("66.66")
+    assert Decimal(str(row["net"])).quantize(Decimal("0.01")) == gross
+    frame = sales_frame([creator.pk]).set_index("sale_id")
+    kept = {Sale.objects.get(pk=pk).order_ref: units for pk, units in frame["units_kept"].items()}
+    assert kept == {"full": 0, "goodwill": 1, "three": 1, "kept": 1}
