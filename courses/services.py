@@ -420,14 +420,15 @@ def sale_record_external(
             .filter(course=course, order_ref=external_id, connection__isnull=True)
             .first()
         )
+        taken = ValidationError(
+            {
+                "order_ref": ValidationError(
+                    _(ORDER_REF_TAKEN), code="order_ref_taken", params={"order": external_id}
+                )
+            }
+        )
         if sale is None:
-            raise ValidationError(
-                {
-                    "order_ref": ValidationError(
-                        _(ORDER_REF_TAKEN), code="order_ref_taken", params={"order": external_id}
-                    )
-                }
-            )
+            raise taken
         changed = [
             name
             for name in EXTERNAL_UPDATABLE
@@ -441,8 +442,12 @@ def sale_record_external(
         for name in changed:
             if name != "connection":
                 setattr(sale, name, data[name])
-        sale.full_clean(exclude=_loaded(data))
-        sale.save(update_fields=changed)
+        sale.full_clean(exclude=_loaded(data), validate_unique=False, validate_constraints=False)
+        try:
+            with transaction.atomic():
+                sale.save(update_fields=changed)
+        except IntegrityError:
+            raise taken from None  # moved to a course where another sale has the reference
         emit(Event.SALE_RECORDED, owner_id=owner_id, payload=sale_payload([sale]))
     return sale, "updated"
 

@@ -388,3 +388,22 @@ def test_the_card_maps_a_stripe_price_and_shows_the_key_by_its_last_four(
     keyed.refresh_from_db()
     assert keyed.price_mapping == {"price_pro": {"course": course.pk, "tier": tier.pk}}
     assert keyed.unmatched_prices == {}
+
+
+def test_an_order_moved_to_a_course_where_its_reference_is_taken_is_refused(
+    client, generic, course, creator
+):
+    from courses.services import sale_record
+
+    second = CourseFactory(owner=creator, slug="second")
+    sale_record(
+        owner=creator,
+        data={"course": second, "quantity": 1, "unit_price": Decimal("1"),
+              "sold_at": timezone.now(), "order_ref": "A-1"},
+    )  # fmt: skip
+    other, secret = connection_create(owner=creator, kind="generic")
+    other.plain_secret = secret
+    assert generic_post(client, other, {**ORDER, "course": course.slug}).status_code == 200
+    moved = generic_post(client, other, {**ORDER, "course": "second"})
+    assert moved.status_code == 422 and moved.json()["code"] == "order_ref_taken"
+    assert Sale.objects.filter(connection=other).get().course == course
