@@ -4,55 +4,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('connectors', '0003_platform_connections'),
+        ("connectors", "0003_platform_connections"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='refusedevent',
-            name='code',
-            field=models.CharField(blank=True, max_length=40, verbose_name='code'),
+            model_name="refusedevent",
+            name="code",
+            field=models.CharField(blank=True, max_length=40, verbose_name="code"),
         ),
         migrations.AddField(
-            model_name='refusedevent',
-            name='params',
+            model_name="refusedevent",
+            name="params",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddField(
-            model_name='salesconnection',
-            name='last_error_code',
+            model_name="salesconnection",
+            name="last_error_code",
             field=models.CharField(blank=True, editable=False, max_length=40),
         ),
         migrations.AddField(
-            model_name='salesconnection',
-            name='last_error_params',
+            model_name="salesconnection",
+            name="last_error_params",
             field=models.JSONField(blank=True, default=dict, editable=False),
         ),
         migrations.AddField(
-            model_name='salesconnection',
-            name='poll_heartbeat_at',
+            model_name="salesconnection",
+            name="poll_heartbeat_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='salesconnection',
-            name='poll_started_at',
+            model_name="salesconnection",
+            name="poll_started_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='salesconnection',
-            name='poll_worker',
+            model_name="salesconnection",
+            name="poll_worker",
             field=models.CharField(blank=True, editable=False, max_length=200),
         ),
         migrations.AddField(
-            model_name='salesconnection',
-            name='price_mapping',
-            field=models.JSONField(blank=True, default=dict, verbose_name='price mapping'),
+            model_name="salesconnection",
+            name="price_mapping",
+            field=models.JSONField(blank=True, default=dict, verbose_name="price mapping"),
         ),
         migrations.AddField(
-            model_name='salesconnection',
-            name='unmatched_prices',
-            field=models.JSONField(blank=True, default=dict, verbose_name='unmatched prices'),
+            model_name="salesconnection",
+            name="unmatched_prices",
+            field=models.JSONField(blank=True, default=dict, verbose_name="unmatched prices"),
         ),
     ]
