@@ -336,9 +336,15 @@ def code_find(*values: str) -> str:
     return ""
 
 
-def _course_and_tier(connection: SalesConnection, incoming: IncomingSale):
+def _course_and_tier(
+    connection: SalesConnection, incoming: IncomingSale, found: dict | None = None
+):
     """One query for the course (the creator's own, by id or slug) and one for a named tier;
-    ``get`` rather than ``first``: no ORDER BY for a row that is unique anyway."""
+    ``get`` rather than ``first``: no ORDER BY for a row that is unique anyway. ``found``
+    keeps what one poll already read (its orders are mostly of a few goods)."""
+    key = (incoming.course_id, incoming.course_slug, incoming.tier_id, incoming.tier_name)
+    if found is not None and key in found:
+        return found[key]
     courses = Course.objects.filter(owner_id=connection.owner_id)
     if incoming.course_id is not None:
         lookup = {"pk": incoming.course_id}
@@ -357,6 +363,8 @@ def _course_and_tier(connection: SalesConnection, incoming: IncomingSale):
         tier = PriceTier.objects.filter(course=course, name=incoming.tier_name).first()
         if tier is None:
             raise Refused("no_tier", course=course.slug, tier=incoming.tier_name)
+    if found is not None:
+        found[key] = (course, tier)
     return course, tier
 
 
@@ -418,12 +426,18 @@ def stripe_prices_resolve(
         incoming.quantity = sum(item.quantity for item in mapped)
 
 
-def sale_ingest(*, connection: SalesConnection, incoming: IncomingSale, excerpt: str = "") -> str:
+def sale_ingest(
+    *,
+    connection: SalesConnection,
+    incoming: IncomingSale,
+    excerpt: str = "",
+    found: dict | None = None,
+) -> str:
     """One sale from a shop: created, updated, unchanged, or refused (kept with its reason).
     Refunds it carries are applied once each."""
     try:
         with transaction.atomic():
-            outcome = _sale_ingest(connection, incoming)
+            outcome = _sale_ingest(connection, incoming, found)
             # The connection's counts in the sale's transaction (one commit per event), last,
             # so the connection's row is locked only for the commit.
             _connection_heard(connection, outcome)
@@ -446,8 +460,8 @@ def sale_ingest(*, connection: SalesConnection, incoming: IncomingSale, excerpt:
     return outcome
 
 
-def _sale_ingest(connection: SalesConnection, incoming: IncomingSale) -> str:
-    course, tier = _course_and_tier(connection, incoming)
+def _sale_ingest(connection: SalesConnection, incoming: IncomingSale, found=None) -> str:
+    course, tier = _course_and_tier(connection, incoming, found)
     rate = _conversion(connection, incoming.currency, course)
     if incoming.total < 0 or incoming.quantity < 1:
         raise Refused("bad_amount", value=incoming.total)
@@ -605,6 +619,7 @@ def connection_poll(*, connection: SalesConnection) -> dict[str, int]:
     since = connection.poll_cursor or now - timedelta(days=settings.SALES_POLL_LOOKBACK_DAYS)
     since -= timedelta(minutes=5)  # overlap: an order updated during the last poll is read again
     counts: dict[str, int] = {}
+    found: dict = {}  # the courses and tiers this poll has read, once each
     try:
         for order in client.orders(since=since, until=now):
             excerpt = excerpt_of(
@@ -632,7 +647,9 @@ def connection_poll(*, connection: SalesConnection) -> dict[str, int]:
                 continue
             if incoming is None:
                 continue
-            outcome = sale_ingest(connection=connection, incoming=incoming, excerpt=excerpt)
+            outcome = sale_ingest(
+                connection=connection, incoming=incoming, excerpt=excerpt, found=found
+            )
             counts[outcome] = counts.get(outcome, 0) + 1
     except XiaoeError as error:
         SalesConnection.objects.filter(pk=connection.pk).update(

@@ -219,3 +219,14 @@ def test_the_migration_schedules_the_poll():
     task = PeriodicTask.objects.get(name="Poll shop connections for sales")
     assert task.task == "connectors.tasks.sales_connections_poll"
     assert task.task in celery_app.tasks
+
+
+def test_a_poll_reads_each_course_once(shop, connection, course):
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    FakeXiaoe(shop, [order(n) for n in range(1, 4)])
+    with CaptureQueriesContext(db) as queries:
+        assert connection_poll(connection=connection) == {"created": 3}
+    course_reads = [q for q in queries.captured_queries if 'FROM "courses_course"' in q["sql"]]
+    assert len(course_reads) == 1
