@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 
 from campaigns.models import Campaign
 from courses import pricing
-from courses.models import Discount, PriceTier, Sale
+from courses.models import Discount, PriceTier, Sale, sale_units_kept
 from videos.models import VideoDailyStat
 from videos.selectors import videos_without_course_count
 
@@ -120,7 +120,8 @@ def _stats_by_day(owner, start: date, end: date) -> dict[date, dict]:
 
 def _sales_by_day(owner, start_at: datetime, end_at: datetime) -> dict[date, dict]:
     net = ExpressionWrapper(
-        # A refund (partial or whole) takes its amount out of the day the sale was made.
+        # A refund (partial or whole) takes its amount out of the day the sale was made, as
+        # the funnel and the forecasts count it (README "Connecting shops": refunds).
         (F("quantity") * F("unit_price") - F("refund_amount"))
         * (Value(1) - Coalesce("platform__commission_rate", 0)),
         output_field=DecimalField(max_digits=16, decimal_places=4),
@@ -130,7 +131,7 @@ def _sales_by_day(owner, start_at: datetime, end_at: datetime) -> dict[date, dic
         .filter(sold_at__gte=start_at, sold_at__lt=end_at)
         .annotate(day=TruncDate("sold_at", tzinfo=timezone.get_current_timezone()))
         .values("day")
-        .annotate(units=Sum("quantity"), net=Sum(net))
+        .annotate(units=Sum(sale_units_kept()), net=Sum(net))
         .order_by()
     )
     return {row["day"]: row for row in rows}
@@ -230,7 +231,7 @@ def dashboard_data(
             "units",
             _("Units sold"),
             _sum(current, sales, "units"),
-            _("Course units sold in the period, all tiers and platforms."),
+            _("Course units sold in the period, all tiers and platforms; refunded units left out."),
             delta=_delta_percent(_sum(current, sales, "units"), _sum(previous, sales, "units")),
             spark=[_sum([d], sales, "units") for d in current],
         ),

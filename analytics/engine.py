@@ -27,7 +27,7 @@ from django.utils import timezone
 from campaigns.models import Campaign
 from core.db import upsert_rows
 from courses import pricing
-from courses.models import Course, Discount, PriceTier, Sale
+from courses.models import Course, Discount, PriceTier, Sale, sale_units_kept
 from videos.models import Platform, Video, VideoDailyStat
 
 from . import forecasting, formulas, ranking
@@ -441,21 +441,26 @@ class CourseInputs:
     def load(cls, owner_ids: list[int], *, today: date) -> CourseInputs:
         courses = list(Course.objects.filter(owner_id__in=owner_ids).order_by("id"))
         sales = Sale.objects.filter(course__owner_id__in=owner_ids, sold_at__lt=_start_of(today))
+        # Units the buyers kept: a refunded unit is not demand (on the sale's day).
         daily: dict[int, dict[date, int]] = defaultdict(dict)
         for row in (
             sales.annotate(day=TruncDate("sold_at", tzinfo=timezone.get_current_timezone()))
             .values("course_id", "day")
-            .annotate(units=Sum("quantity"))
+            .annotate(units=Sum(sale_units_kept()))
             .order_by()
         ):
-            daily[row["course_id"]][row["day"]] = row["units"]
+            if row["units"]:
+                daily[row["course_id"]][row["day"]] = int(row["units"])
         tier_mix: dict[int, dict[int, int]] = defaultdict(dict)
         platform_mix: dict[int, dict[int, int]] = defaultdict(dict)
         for row in (
             sales.values("course_id", "tier_id", "platform_id")
-            .annotate(units=Sum("quantity"))
+            .annotate(units=Sum(sale_units_kept()))
             .order_by()
         ):
+            row["units"] = int(row["units"] or 0)
+            if not row["units"]:
+                continue
             if row["tier_id"] is not None:
                 mix = tier_mix[row["course_id"]]
                 mix[row["tier_id"]] = mix.get(row["tier_id"], 0) + row["units"]

@@ -125,6 +125,10 @@ def sales_frame(owner_ids: list[int]) -> pd.DataFrame:
     refunds = sales["refund"].map(lambda amount: int((amount or 0) * 100)).astype(np.int64)
     # Refunds (partial ones too) reduce the revenue the sale brought in.
     sales["gross_cents"] = cents * sales["units"].astype(np.int64) - refunds
+    # Units the buyers kept (as courses.models.sale_units_kept counts them): less the whole
+    # units the refunds paid back.
+    paid_back = np.where(cents > 0, refunds // np.maximum(cents, 1), 0)
+    sales["units_kept"] = np.maximum(sales["units"].astype(np.int64) - paid_back, 0)
     commission = sales["commission"].map(lambda rate: float(rate or 0)).astype(float)
     sales["net_cents"] = sales["gross_cents"] * (1 - commission)
     return sales
@@ -269,7 +273,7 @@ def _events(owner_ids: list[int], links: pd.DataFrame, sales: pd.DataFrame) -> p
             "day": credited["day"],
             "sales": 1,
             "sales_inferred": (credited["method"] == attribution.LAST_CLICK).astype(int),
-            "units": credited["units"].astype(np.int64),
+            "units": credited["units_kept"].astype(np.int64),
             "gross": credited["gross_cents"].astype(float),
             "net": credited["net_cents"].astype(float),
         }

@@ -222,8 +222,20 @@ def metrics_recompute_enqueue_now(*, owner_id: int, trigger: str) -> bool:
     from .tasks import recompute_owner_metrics
 
     now = timezone.now()
-    state, _ = RecomputeState.objects.get_or_create(owner_id=owner_id)
-    waiting = Q(queued_at__isnull=False, queued_at__gt=now - QUEUED_LOST_AFTER) & (
+    state = RecomputeState.objects.filter(owner_id=owner_id).first()
+    if state is None:
+        state, _ = RecomputeState.objects.get_or_create(owner_id=owner_id)
+    lost_before = now - QUEUED_LOST_AFTER
+    if (
+        state.queued_at is not None
+        and state.queued_at > lost_before
+        and (state.run_started_at is None or state.run_started_at < state.queued_at)
+    ):
+        # Already waiting as of this read: a burst of writes (a launch's orders) costs one
+        # read each, not a write that competes for the row. A run that starts between this
+        # read and now began after the write committed, so it reads it too.
+        return False
+    waiting = Q(queued_at__isnull=False, queued_at__gt=lost_before) & (
         Q(run_started_at__isnull=True) | Q(run_started_at__lt=F("queued_at"))
     )
     claimed = RecomputeState.objects.filter(pk=state.pk).exclude(waiting).update(queued_at=now)

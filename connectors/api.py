@@ -41,18 +41,32 @@ class SalesConnectionSerializer(OwnedModelSerializer):
     secret = serializers.SerializerMethodField(
         help_text="Generic kind: the signing secret, in the create and rotate answers only."
     )
+    restricted_key_hint = serializers.SerializerMethodField(
+        help_text="Stripe: the restricted key's last four characters (…abcd), or null."
+    )
+    last_error = serializers.CharField(
+        source="last_error_message",
+        read_only=True,
+        help_text="What needs attention, in the request's language (Accept-Language).",
+    )
+    last_error_code = serializers.CharField(
+        read_only=True, help_text="The same for programs (README 'Connecting shops')."
+    )
 
     class Meta:
         model = SalesConnection
         fields = [
             "id", "kind", "name", "status", "receive_url", "secret",
-            "signing_secret", "restricted_key", "app_id", "client_id", "client_secret",
-            "currency_rates", "goods_mapping", "unmatched_goods",
-            "last_event_at", "last_poll_at", "last_error",
+            "signing_secret", "restricted_key", "restricted_key_hint", "app_id", "client_id",
+            "client_secret", "currency_rates", "goods_mapping", "unmatched_goods",
+            "price_mapping", "unmatched_prices",
+            "last_event_at", "last_poll_at", "poll_started_at", "poll_heartbeat_at",
+            "last_error", "last_error_code",
             "sales_created", "sales_updated", "events_refused", "created_at",
         ]  # fmt: skip
         read_only_fields = [
-            "id", "status", "unmatched_goods", "last_event_at", "last_poll_at", "last_error",
+            "id", "status", "unmatched_goods", "unmatched_prices", "last_event_at",
+            "last_poll_at", "poll_started_at", "poll_heartbeat_at",
             "sales_created", "sales_updated", "events_refused", "created_at",
         ]  # fmt: skip
 
@@ -61,6 +75,9 @@ class SalesConnectionSerializer(OwnedModelSerializer):
 
     def get_secret(self, connection) -> str | None:
         return self.context.get("shown_secret")
+
+    def get_restricted_key_hint(self, connection) -> str | None:
+        return services.connection_secret_hints(connection).get("restricted_key")
 
     def validate(self, attrs):
         if self.instance is not None and "kind" in attrs and attrs["kind"] != self.instance.kind:
@@ -120,6 +137,10 @@ class SalesConnectionViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
             services.connection_mapping_update(
                 connection=connection, mapping=data["goods_mapping"] or {}
             )
+        if "price_mapping" in data:
+            services.connection_price_mapping_update(
+                connection=connection, mapping=data["price_mapping"] or {}
+            )
 
     def perform_destroy(self, instance) -> None:
         services.connection_delete(connection=instance)
@@ -150,10 +171,21 @@ class SalesConnectionViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
 
 
 class RefusedEventSerializer(serializers.ModelSerializer):
+    message = serializers.CharField(
+        read_only=True, help_text="The reason in the request's language (Accept-Language)."
+    )
+
     class Meta:
         model = RefusedEvent
-        fields = ["id", "connection", "received_at", "reason", "external_id", "excerpt"]
+        fields = [
+            "id", "connection", "received_at", "code", "params", "message", "reason",
+            "external_id", "excerpt",
+        ]  # fmt: skip
         read_only_fields = fields
+        extra_kwargs = {
+            "code": {"help_text": "What was wrong, for programs (README 'Connecting shops')."},
+            "reason": {"help_text": "The reason in English, as stored."},
+        }
 
 
 class RefusedEventFilter(filters.FilterSet):

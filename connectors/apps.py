@@ -8,4 +8,6 @@ class ConnectorsConfig(AppConfig):
     verbose_name = _("Connections")
 
     def ready(self) -> None:
-        from . import subscribers  # noqa: F401  (registers with the event hub)
+        # services registers the sales polls' reaper with core.jobs, subscribers the "sync now"
+        # handler with the event hub
+        from . import services, subscribers  # noqa: F401

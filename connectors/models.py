@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from core.crypto import EncryptedTextField
 from core.models import OwnedQuerySet, TimestampedModel
 
+from . import refusals
+
 
 def receive_token_new() -> str:
     """The unguessable part of a receive URL: 256 random bits."""
@@ -49,11 +51,24 @@ class SalesConnection(TimestampedModel):
     goods_mapping = models.JSONField(_("goods mapping"), default=dict, blank=True)
     # Goods seen in orders that no mapping names: {"<resource_id>": "<goods name>"}.
     unmatched_goods = models.JSONField(_("unmatched goods"), default=dict, blank=True)
+    # Stripe with a restricted key: {"<price id>": {"course": id, "tier": id|None}}.
+    price_mapping = models.JSONField(_("price mapping"), default=dict, blank=True)
+    # Prices seen in sessions' line items that no mapping names: {"<price id>": "<name>"}.
+    unmatched_prices = models.JSONField(_("unmatched prices"), default=dict, blank=True)
     last_event_at = models.DateTimeField(_("last event"), null=True, blank=True)
     last_poll_at = models.DateTimeField(_("last poll"), null=True, blank=True)
     # Orders updated after this moment are what the next poll asks for.
     poll_cursor = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    # What ``last_error`` says as a code and its parameters (connectors/refusals.py), so the
+    # page and the API give it in the reader's language.
+    last_error_code = models.CharField(max_length=40, blank=True, editable=False)
+    last_error_params = models.JSONField(default=dict, blank=True, editable=False)
+    # A poll running now: when it started, its worker's last heartbeat and the worker; a poll
+    # whose heartbeat is stale (its worker was killed) is settled by the reaper.
+    poll_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    poll_heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
+    poll_worker = models.CharField(max_length=200, blank=True, editable=False)
     sales_created = models.PositiveIntegerField(_("sales created"), default=0)
     sales_updated = models.PositiveIntegerField(_("sales updated"), default=0)
     events_refused = models.PositiveIntegerField(_("events refused"), default=0)
@@ -72,6 +87,13 @@ class SalesConnection(TimestampedModel):
     def is_push(self) -> bool:
         return self.kind in self.PUSH_KINDS
 
+    @property
+    def last_error_message(self) -> str:
+        """``last_error`` in the active language (the stored English when it has no code)."""
+        return refusals.message(
+            self.last_error_code, self.last_error_params, fallback=self.last_error
+        )
+
 
 class RefusedEvent(models.Model):
     OWNER_PATH = "connection__owner"
@@ -81,6 +103,9 @@ class RefusedEvent(models.Model):
     )
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
     reason = models.CharField(_("reason"), max_length=300)
+    # The reason as a code and its parameters (connectors/refusals.py): shown translated.
+    code = models.CharField(_("code"), max_length=40, blank=True)
+    params = models.JSONField(default=dict, blank=True)
     external_id = models.CharField(_("order id"), max_length=120, blank=True)
     # The first few hundred characters of what was sent, never a secret.
     excerpt = models.TextField(_("excerpt"), blank=True)
@@ -95,6 +120,11 @@ class RefusedEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.external_id or '?'}: {self.reason}"
+
+    @property
+    def message(self) -> str:
+        """The reason in the active language (the stored English when it has no code)."""
+        return refusals.message(self.code, self.params, fallback=self.reason)
 
 
 class PlatformConnection(TimestampedModel):

@@ -1,7 +1,7 @@
-"""A per-platform request budget shared by every worker: Redis when Redis is the broker (one
-counter for the whole fleet), the Django cache otherwise (one per cache).
-
-A fixed one-second window: a request over the platform's budget waits for the next window.
+"""Counters shared by every process: Redis when Redis is the broker (one counter for the whole
+fleet), the Django cache otherwise (one per cache). Two budgets count with them: a platform's
+requests a second (a request over it waits for the next window) and a sales connection's
+received events a minute (an event over it is answered 429).
 """
 
 from __future__ import annotations
@@ -22,20 +22,37 @@ def _redis(url: str):
     return redis.Redis.from_url(url)
 
 
-def _hit(key: str) -> int:
+def counter_hit(key: str, *, ttl: int) -> int:
+    """Add one to ``key`` (which expires ``ttl`` seconds after its last hit) and return the
+    count, atomically across processes."""
     broker = settings.CELERY_BROKER_URL
     if broker.startswith(("redis://", "rediss://")):
         client = _redis(broker)
         pipe = client.pipeline()
         pipe.incr(key)
-        pipe.expire(key, 5)
+        pipe.expire(key, ttl)
         return int(pipe.execute()[0])
-    cache.add(key, 0, timeout=5)
+    cache.add(key, 0, timeout=ttl)
     try:
         return cache.incr(key)
     except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=5)
+        cache.add(key, 1, timeout=ttl)
         return 1
+
+
+def _hit(key: str) -> int:
+    return counter_hit(key, ttl=5)
+
+
+RECEIVE_KEY = "coursereel:sales-receive:{connection}:{window}"
+
+
+def receive_over_limit(connection_id: int) -> bool:
+    """Count one event on the connection's receive URL in this minute's window; True when the
+    minute has seen more than SALES_RECEIVE_PER_MINUTE."""
+    window = int(time.time() // 60)
+    key = RECEIVE_KEY.format(connection=connection_id, window=window)
+    return counter_hit(key, ttl=120) > settings.SALES_RECEIVE_PER_MINUTE
 
 
 def platform_rate_wait(slug: str) -> float:

@@ -68,6 +68,7 @@ def stripe_session_sale(session: dict[str, Any]) -> IncomingSale:
         quantity = max(1, int(metadata.get("coursereel_quantity") or 1))
     except ValueError:
         quantity = 1
+    quantity_given = bool(metadata.get("coursereel_quantity"))
     return IncomingSale(
         external_id=session.get("payment_intent") or session["id"],
         sold_at=_moment(session.get("created") or time.time()),
@@ -80,6 +81,7 @@ def stripe_session_sale(session: dict[str, Any]) -> IncomingSale:
             session.get("client_reference_id") or "", metadata.get("coursereel_code") or "", utm
         ),
         channel={"stripe_session": session.get("id", "")},
+        quantity_given=quantity_given,
     )
 
 

@@ -18,16 +18,19 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import jobs
 from core.codes import code_normalize, is_code
 from courses.models import Course, PriceTier
 from courses.services import sale_record_external, sale_refund
 from videos.models import Platform
 
+from . import refusals
 from .models import RefusedEvent, SalesConnection
+from .platform_services import secret_hint
 
 logger = logging.getLogger(__name__)
 
@@ -45,24 +48,15 @@ REQUIRED_SECRETS = {
     SalesConnection.Kind.GENERIC: (),
 }
 
-# Messages the tests and the page assert on.
-NO_COURSE = "No course of yours has the slug {slug!r}; check metadata.coursereel_course."
-NO_COURSE_GIVEN = "The event names no course (metadata.coursereel_course or course)."
-NO_TIER = "The course {course!r} has no tier {tier!r}."
-NO_RATE = (
-    "The sale is in {currency} but the course sells in {course_currency} and this connection "
-    "has no {currency} rate: set one on the connection page, then send the event again."
-)
-NOT_MAPPED = (
-    "The goods {goods!r} ({resource}) are not mapped to a course: map them on the connection "
-    "page, then poll again."
-)
-NO_SALE_FOR_REFUND = "A refund for an order CourseReel has no sale for ({order})."
-BAD_AMOUNT = "The amount {value!r} is not a number of at least 0."
-
 
 class Refused(Exception):
-    """What a shop sent and CourseReel keeps as a refused event, with a plain reason."""
+    """What a shop sent and CourseReel keeps as a refused event: a code and its parameters
+    (connectors/refusals.py); ``str()`` is the English text stored with it."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.code = code
+        self.params = {name: str(value) for name, value in params.items()}
+        super().__init__(refusals.message(code, self.params, translate=False))
 
 
 @dataclass
@@ -90,6 +84,7 @@ class IncomingSale:
     platform: str = ""
     channel: dict[str, Any] = field(default_factory=dict)
     refunds: list[Refund] = field(default_factory=list)
+    quantity_given: bool = True  # False: the shop did not say (Stripe without metadata)
 
 
 # --- connections -----------------------------------------------------------------------------
@@ -118,6 +113,12 @@ def _clean_secrets(kind: str, given: dict[str, Any], *, current: dict[str, str])
     if kind == SalesConnection.Kind.STRIPE and signing and not signing.startswith("whsec_"):
         errors["signing_secret"] = (
             "Stripe's signing secret starts with whsec_ (Developers › Webhooks)."
+        )
+    restricted = values.get("restricted_key", "")
+    if kind == SalesConnection.Kind.STRIPE and restricted and not restricted.startswith("rk_"):
+        errors["restricted_key"] = _(
+            "Paste a restricted key (rk_…) that may only read Checkout Sessions, never the "
+            "secret key."
         )
     if errors:
         raise ValidationError(errors)
@@ -192,31 +193,64 @@ def connection_rates_update(*, connection: SalesConnection, rates: dict[str, Any
     connection.save(update_fields=["currency_rates", "updated_at"])
 
 
-def connection_mapping_update(*, connection: SalesConnection, mapping: dict[str, Any]) -> None:
-    """Xiaoe-tech goods → the creator's course (and tier). Every course and tier must be the
-    creator's own; mapped goods leave the unmatched list and the next poll reads the window
-    again, so orders refused for them become sales."""
-    owner = connection.owner
+def _mapping_clean(owner, mapping: dict[str, Any], field: str) -> dict[str, dict]:
+    """{"<goods or price>": {"course": id, "tier": id|None}}: every course and tier the
+    creator's own, the tier of that course."""
     cleaned: dict[str, dict[str, int | None]] = {}
-    courses = Course.objects.owned_by(owner).in_bulk(
-        {int(v["course"]) for v in mapping.values() if v and v.get("course")}
-    )
-    for goods, target in mapping.items():
+    try:
+        wanted = {int(v["course"]) for v in mapping.values() if v and v.get("course")}
+    except (TypeError, ValueError, AttributeError):
+        raise ValidationError({field: _("Choose one of your own courses.")}) from None
+    courses = Course.objects.owned_by(owner).in_bulk(wanted)
+    tiers = {
+        tier.pk: tier.course_id
+        for tier in PriceTier.objects.filter(course__in=courses.values()).only("id", "course")
+    }
+    for key, target in mapping.items():
         if not target or not target.get("course"):
             continue
         course = courses.get(int(target["course"]))
         if course is None:
-            raise ValidationError({"goods_mapping": _("Choose one of your own courses.")})
+            raise ValidationError({field: _("Choose one of your own courses.")})
         tier_id = target.get("tier") or None
-        if tier_id and not PriceTier.objects.filter(pk=tier_id, course=course).exists():
-            raise ValidationError({"goods_mapping": _("The tier must belong to the same course.")})
-        cleaned[str(goods)] = {"course": course.pk, "tier": int(tier_id) if tier_id else None}
+        if tier_id and tiers.get(int(tier_id)) != course.pk:
+            raise ValidationError({field: _("The tier must belong to the same course.")})
+        cleaned[str(key).strip()] = {"course": course.pk, "tier": int(tier_id) if tier_id else None}
+    return cleaned
+
+
+def connection_mapping_update(*, connection: SalesConnection, mapping: dict[str, Any]) -> None:
+    """Xiaoe-tech goods → the creator's course (and tier). Every course and tier must be the
+    creator's own; mapped goods leave the unmatched list and the next poll reads the window
+    again, so orders refused for them become sales."""
+    cleaned = _mapping_clean(connection.owner, mapping, "goods_mapping")
     connection.goods_mapping = cleaned
     connection.unmatched_goods = {
         key: name for key, name in connection.unmatched_goods.items() if key not in cleaned
     }
     connection.poll_cursor = None
     connection.save(update_fields=["goods_mapping", "unmatched_goods", "poll_cursor", "updated_at"])
+
+
+def connection_price_mapping_update(
+    *, connection: SalesConnection, mapping: dict[str, Any]
+) -> None:
+    """Stripe price ids (price_…) → the creator's course and tier, read from a session's line
+    items when the connection has a restricted key. Mapped prices leave the unmatched list;
+    a refused event is recorded when Stripe resends it (or the creator resends it)."""
+    if connection.kind != SalesConnection.Kind.STRIPE:
+        raise ValidationError({"price_mapping": _("Only Stripe connections map prices.")})
+    cleaned = _mapping_clean(connection.owner, mapping, "price_mapping")
+    connection.price_mapping = cleaned
+    connection.unmatched_prices = {
+        key: name for key, name in connection.unmatched_prices.items() if key not in cleaned
+    }
+    connection.save(update_fields=["price_mapping", "unmatched_prices", "updated_at"])
+
+
+def connection_secret_hints(connection: SalesConnection) -> dict[str, str]:
+    """What the page and the API show of each stored secret: its last four characters."""
+    return {name: secret_hint(value) for name, value in connection_secrets(connection).items()}
 
 
 def connection_delete(*, connection: SalesConnection) -> None:
@@ -241,25 +275,48 @@ def excerpt_of(raw: bytes | str | dict) -> str:
 
 
 def refused_record(
-    *, connection: SalesConnection, reason: str, external_id: str = "", excerpt: str = ""
+    *, connection: SalesConnection, refusal: Refused, external_id: str = "", excerpt: str = ""
 ) -> RefusedEvent:
     """Keep what was refused, once per (order, reason): a replay or the next poll of the same
-    order does not list it again."""
-    connection.last_refusal = reason  # what the receive URL answers with
+    order does not list it again. The code and its parameters are kept with the English text,
+    so the page and the API say it in the reader's language."""
+    reason = str(refusal)[:300]
+    connection.last_refusal = refusal  # what the receive URL answers with
     existing = RefusedEvent.objects.filter(
-        connection=connection, external_id=external_id[:120], reason=reason[:300]
+        connection=connection, external_id=external_id[:120], code=refusal.code, reason=reason
     ).first()
     if existing is not None and external_id:
         return existing
     event = RefusedEvent.objects.create(
-        connection=connection, reason=reason[:300], external_id=external_id[:120], excerpt=excerpt
+        connection=connection,
+        reason=reason,
+        code=refusal.code,
+        params=refusal.params,
+        external_id=external_id[:120],
+        excerpt=excerpt,
     )
     SalesConnection.objects.filter(pk=connection.pk).update(
         events_refused=F("events_refused") + 1,
-        last_error=reason[:300],
+        last_error=reason,
+        last_error_code=refusal.code,
+        last_error_params=refusal.params,
         status=SalesConnection.Status.ERROR,
     )
     return event
+
+
+def _validation_refusal(error: ValidationError) -> Refused:
+    """A sale the model's rules refuse: the order reference another connection holds has a code
+    of its own; anything else is "invalid" with the rules' words as its details."""
+    if hasattr(error, "error_dict"):
+        for errors in error.error_dict.values():
+            for item in errors:
+                if item.code == "order_ref_taken":
+                    return Refused("order_ref_taken", **(item.params or {}))
+        details = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
+    else:
+        details = " ".join(error.messages)
+    return Refused("invalid", details=details)
 
 
 def code_find(*values: str) -> str:
@@ -279,23 +336,35 @@ def code_find(*values: str) -> str:
     return ""
 
 
-def _course_and_tier(connection: SalesConnection, incoming: IncomingSale):
-    courses = Course.objects.owned_by(connection.owner)
+def _course_and_tier(
+    connection: SalesConnection, incoming: IncomingSale, found: dict | None = None
+):
+    """One query for the course (the creator's own, by id or slug) and one for a named tier;
+    ``get`` rather than ``first``: no ORDER BY for a row that is unique anyway. ``found``
+    keeps what one poll already read (its orders are mostly of a few goods)."""
+    key = (incoming.course_id, incoming.course_slug, incoming.tier_id, incoming.tier_name)
+    if found is not None and key in found:
+        return found[key]
+    courses = Course.objects.filter(owner_id=connection.owner_id)
     if incoming.course_id is not None:
-        course = courses.filter(pk=incoming.course_id).first()
+        lookup = {"pk": incoming.course_id}
     elif incoming.course_slug:
-        course = courses.filter(slug=incoming.course_slug).first()
+        lookup = {"slug": incoming.course_slug}
     else:
-        raise Refused(NO_COURSE_GIVEN)
-    if course is None:
-        raise Refused(NO_COURSE.format(slug=incoming.course_slug or incoming.course_id))
+        raise Refused("no_course_given")
+    try:
+        course = courses.get(**lookup)
+    except Course.DoesNotExist:
+        raise Refused("no_course", slug=incoming.course_slug or incoming.course_id) from None
     tier = None
     if incoming.tier_id is not None:
         tier = PriceTier.objects.filter(pk=incoming.tier_id, course=course).first()
     elif incoming.tier_name:
         tier = PriceTier.objects.filter(course=course, name=incoming.tier_name).first()
         if tier is None:
-            raise Refused(NO_TIER.format(course=course.slug, tier=incoming.tier_name))
+            raise Refused("no_tier", course=course.slug, tier=incoming.tier_name)
+    if found is not None:
+        found[key] = (course, tier)
     return course, tier
 
 
@@ -306,43 +375,96 @@ def _conversion(connection: SalesConnection, currency: str, course: Course) -> D
         return None
     rate = connection.currency_rates.get(currency)
     if rate is None:
-        raise Refused(NO_RATE.format(currency=currency, course_currency=course.currency.upper()))
+        raise Refused("no_rate", currency=currency, course_currency=course.currency.upper())
     return Decimal(str(rate))
 
 
-def sale_ingest(*, connection: SalesConnection, incoming: IncomingSale, excerpt: str = "") -> str:
+def stripe_prices_resolve(
+    *, connection: SalesConnection, incoming: IncomingSale, session_id: str
+) -> None:
+    """A Stripe session's course and tier from its line items' price ids, when the connection
+    keeps a restricted key and the metadata names no tier (the metadata wins when it does).
+
+    Prices no mapping names are listed on the connection, never guessed: with a course in the
+    metadata the sale is recorded without a tier, without one it is refused until they are
+    mapped. Called before the sale's transaction (it asks Stripe)."""
+    from .stripe_items import StripeReadError, session_line_items
+
+    key = connection_secrets(connection).get("restricted_key", "")
+    if not key or incoming.tier_name or not session_id:
+        return
+    try:
+        items = session_line_items(key=key, session_id=session_id)
+    except StripeReadError as error:
+        if incoming.course_slug:
+            return  # the metadata's course still holds; the tier stays unknown
+        raise Refused("line_items_unread", error=str(error)) from None
+    targets = {}
+    unmatched = {}
+    for item in items:
+        target = connection.price_mapping.get(item.price_id)
+        if target:
+            targets.setdefault((target["course"], target.get("tier")), []).append(item)
+        else:
+            unmatched[item.price_id] = item.name
+    if unmatched:
+        merged = {**connection.unmatched_prices, **unmatched}
+        SalesConnection.objects.filter(pk=connection.pk).update(unmatched_prices=merged)
+        connection.unmatched_prices = merged
+    if len(targets) > 1:
+        raise Refused(
+            "prices_several",
+            prices=", ".join(i.price_id for group in targets.values() for i in group),
+        )
+    if not targets:
+        if incoming.course_slug:
+            return
+        raise Refused("prices_not_mapped", prices=", ".join(sorted(unmatched)) or "-")
+    (course_id, tier_id), mapped = next(iter(targets.items()))
+    incoming.course_id, incoming.tier_id = int(course_id), tier_id
+    if not incoming.quantity_given:
+        incoming.quantity = sum(item.quantity for item in mapped)
+
+
+def sale_ingest(
+    *,
+    connection: SalesConnection,
+    incoming: IncomingSale,
+    excerpt: str = "",
+    found: dict | None = None,
+) -> str:
     """One sale from a shop: created, updated, unchanged, or refused (kept with its reason).
     Refunds it carries are applied once each."""
     try:
         with transaction.atomic():
-            outcome = _sale_ingest(connection, incoming)
+            outcome = _sale_ingest(connection, incoming, found)
+            # The connection's counts in the sale's transaction (one commit per event), last,
+            # so the connection's row is locked only for the commit.
+            _connection_heard(connection, outcome)
     except Refused as refusal:
         refused_record(
             connection=connection,
-            reason=str(refusal),
+            refusal=refusal,
             external_id=incoming.external_id,
             excerpt=excerpt,
         )
         return "refused"
     except ValidationError as error:
-        reason = (
-            "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
-            if hasattr(error, "error_dict")
-            else " ".join(error.messages)
-        )
         refused_record(
-            connection=connection, reason=reason, external_id=incoming.external_id, excerpt=excerpt
+            connection=connection,
+            refusal=_validation_refusal(error),
+            external_id=incoming.external_id,
+            excerpt=excerpt,
         )
         return "refused"
-    _connection_heard(connection, outcome)
     return outcome
 
 
-def _sale_ingest(connection: SalesConnection, incoming: IncomingSale) -> str:
-    course, tier = _course_and_tier(connection, incoming)
+def _sale_ingest(connection: SalesConnection, incoming: IncomingSale, found=None) -> str:
+    course, tier = _course_and_tier(connection, incoming, found)
     rate = _conversion(connection, incoming.currency, course)
     if incoming.total < 0 or incoming.quantity < 1:
-        raise Refused(BAD_AMOUNT.format(value=str(incoming.total)))
+        raise Refused("bad_amount", value=incoming.total)
     total = incoming.total if rate is None else (incoming.total * rate)
     platform = None
     if incoming.platform:
@@ -362,7 +484,7 @@ def _sale_ingest(connection: SalesConnection, incoming: IncomingSale) -> str:
         "channel": incoming.channel,
     }
     sale, outcome = sale_record_external(
-        owner=connection.owner,
+        owner_id=connection.owner_id,
         connection_id=connection.pk,
         external_id=incoming.external_id,
         data=data,
@@ -397,7 +519,7 @@ def refund_ingest(
     if sale is None:
         refused_record(
             connection=connection,
-            reason=NO_SALE_FOR_REFUND.format(order=external_id),
+            refusal=Refused("no_sale_for_refund", order=external_id),
             external_id=external_id,
             excerpt=excerpt,
         )
@@ -414,7 +536,12 @@ def _connection_heard(connection: SalesConnection, outcome: str) -> None:
     elif outcome == "updated":
         counts["sales_updated"] = F("sales_updated") + 1
     SalesConnection.objects.filter(pk=connection.pk).update(
-        last_event_at=timezone.now(), status=SalesConnection.Status.OK, last_error="", **counts
+        last_event_at=timezone.now(),
+        status=SalesConnection.Status.OK,
+        last_error="",
+        last_error_code="",
+        last_error_params={},
+        **counts,
     )
 
 
@@ -442,7 +569,7 @@ def xiaoe_order_sale(connection: SalesConnection, order: dict[str, Any]) -> Inco
                 unmatched_goods={**connection.unmatched_goods, resource or goods: goods}
             )
             connection.unmatched_goods = {**connection.unmatched_goods, resource or goods: goods}
-        raise Refused(NOT_MAPPED.format(goods=goods, resource=resource or "-"))
+        raise Refused("not_mapped", goods=goods, resource=resource or "-")
     channel = {name: order[name] for name in CHANNEL_FIELDS if order.get(name) not in (None, "")}
     incoming = IncomingSale(
         external_id=order_id,
@@ -492,6 +619,7 @@ def connection_poll(*, connection: SalesConnection) -> dict[str, int]:
     since = connection.poll_cursor or now - timedelta(days=settings.SALES_POLL_LOOKBACK_DAYS)
     since -= timedelta(minutes=5)  # overlap: an order updated during the last poll is read again
     counts: dict[str, int] = {}
+    found: dict = {}  # the courses and tiers this poll has read, once each
     try:
         for order in client.orders(since=since, until=now):
             excerpt = excerpt_of(
@@ -511,7 +639,7 @@ def connection_poll(*, connection: SalesConnection) -> dict[str, int]:
             except Refused as refusal:
                 refused_record(
                     connection=connection,
-                    reason=str(refusal),
+                    refusal=refusal,
                     external_id=str(order.get("order_id") or ""),
                     excerpt=excerpt,
                 )
@@ -519,15 +647,114 @@ def connection_poll(*, connection: SalesConnection) -> dict[str, int]:
                 continue
             if incoming is None:
                 continue
-            outcome = sale_ingest(connection=connection, incoming=incoming, excerpt=excerpt)
+            outcome = sale_ingest(
+                connection=connection, incoming=incoming, excerpt=excerpt, found=found
+            )
             counts[outcome] = counts.get(outcome, 0) + 1
     except XiaoeError as error:
         SalesConnection.objects.filter(pk=connection.pk).update(
-            last_poll_at=now, last_error=str(error)[:300], status=SalesConnection.Status.ERROR
+            last_poll_at=now,
+            last_error=str(error)[:300],
+            last_error_code=error.code,
+            last_error_params=error.params,
+            status=SalesConnection.Status.ERROR,
         )
         raise
     updates = {"last_poll_at": now, "poll_cursor": now}
     if not counts.get("refused"):
-        updates.update(last_error="", status=SalesConnection.Status.OK)
+        updates.update(
+            last_error="",
+            last_error_code="",
+            last_error_params={},
+            status=SalesConnection.Status.OK,
+        )
     SalesConnection.objects.filter(pk=connection.pk).update(**updates)
     return counts
+
+
+# --- a poll that runs now: claimed on the row, a heartbeat while it runs, a reaper after -------
+
+
+def _poll_free(now) -> Q:
+    return Q(poll_started_at__isnull=True) | Q(poll_heartbeat_at__lt=jobs.stale_before(now))
+
+
+def connection_poll_claim(*, connection_id: int) -> datetime | None:
+    """Claim the connection for one poll: one conditional UPDATE, so two workers (on any
+    machine) never poll it at once. A claim whose heartbeat went stale (its worker was
+    killed) is taken over. Returns the claim (its start), None when a live poll holds it."""
+    now = timezone.now()
+    held = (
+        SalesConnection.objects.filter(pk=connection_id, poll_started_at__isnull=False)
+        .values_list("poll_heartbeat_at", "poll_worker")
+        .first()
+    )
+    if held is not None and (
+        held[0] is None or held[0] >= jobs.stale_before(now) or not jobs.may_be_dead(held[1])
+    ):
+        return None
+    claimed = SalesConnection.objects.filter(_poll_free(now), pk=connection_id).update(
+        poll_started_at=now, poll_heartbeat_at=now, poll_worker=jobs.worker_name()
+    )
+    return now if claimed else None
+
+
+def connection_poll_beat(*, connection_id: int, claim: datetime) -> int:
+    """The running poll's heartbeat; 0 when its claim was settled by the reaper."""
+    return SalesConnection.objects.filter(pk=connection_id, poll_started_at=claim).update(
+        poll_heartbeat_at=timezone.now()
+    )
+
+
+def connection_poll_release(*, connection_id: int, claim: datetime) -> None:
+    SalesConnection.objects.filter(pk=connection_id, poll_started_at=claim).update(
+        poll_started_at=None, poll_heartbeat_at=None, poll_worker=""
+    )
+
+
+def connection_poll_guarded(*, connection: SalesConnection) -> dict[str, int] | None:
+    """``connection_poll`` under the claim, with a heartbeat from a thread of its own while
+    it runs. None when another poll of the connection is running."""
+    claim = connection_poll_claim(connection_id=connection.pk)
+    if claim is None:
+        return None
+
+    def beat() -> int:
+        return connection_poll_beat(connection_id=connection.pk, claim=claim)
+
+    try:
+        with jobs.heartbeat(beat):
+            return connection_poll(connection=connection)
+    finally:
+        connection_poll_release(connection_id=connection.pk, claim=claim)
+
+
+@jobs.reaper("sales polls")
+def connection_polls_reap() -> int:
+    """Settle the polls whose worker died (run by core.tasks.jobs_reap): the claim is cleared
+    and the connection says so in plain words. Nothing else needs undoing: every order was
+    written in its own transaction and the cursor moves only when a poll finishes, so the
+    next poll reads the same orders again (keyed by order id: no sale twice)."""
+    now = timezone.now()
+    stale = SalesConnection.objects.filter(
+        poll_started_at__isnull=False, poll_heartbeat_at__lt=jobs.stale_before(now)
+    ).values_list("pk", "poll_worker")
+    settled = 0
+    lost = Refused("poll_lost")
+    for pk, worker in list(stale[:500]):
+        if not jobs.may_be_dead(worker):
+            continue
+        settled += SalesConnection.objects.filter(
+            pk=pk, poll_worker=worker, poll_heartbeat_at__lt=jobs.stale_before(now)
+        ).update(
+            poll_started_at=None,
+            poll_heartbeat_at=None,
+            poll_worker="",
+            status=SalesConnection.Status.ERROR,
+            last_error=str(lost),
+            last_error_code=lost.code,
+            last_error_params={},
+        )
+    if settled:
+        logger.warning("%s sales connection polls stopped without finishing", settled)
+    return settled

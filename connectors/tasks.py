@@ -8,11 +8,10 @@ from celery import shared_task
 from django.core.cache import cache
 
 from .models import SalesConnection
-from .services import connection_poll
+from .services import connection_poll_guarded
 from .xiaoe import XiaoeError
 
 logger = logging.getLogger(__name__)
-LOCK_SECONDS = 600
 
 
 @shared_task(ignore_result=True, soft_time_limit=540, time_limit=600)
@@ -30,23 +29,21 @@ def sales_connections_poll() -> int:
 
 @shared_task(ignore_result=True, soft_time_limit=540, time_limit=600, acks_late=True)
 def sales_connection_poll(connection_id: int) -> dict | None:
-    """Poll one connection; a lock keeps two polls of it from overlapping."""
-    lock = f"sales-poll-lock:{connection_id}"
-    if not cache.add(lock, 1, timeout=LOCK_SECONDS):
-        logger.info("sales connection %s is already being polled", connection_id)
+    """Poll one connection. The claim on its row keeps two polls from overlapping on any
+    number of workers; a worker killed mid-way leaves a stale heartbeat that the reaper (or the
+    next poll) settles, never a connection stuck polling."""
+    connection = SalesConnection.objects.filter(pk=connection_id).first()
+    if connection is None:
+        logger.info("sales connection %s is gone", connection_id)
         return None
     try:
-        connection = SalesConnection.objects.filter(pk=connection_id).first()
-        if connection is None:
-            logger.info("sales connection %s is gone", connection_id)
-            return None
-        try:
-            return connection_poll(connection=connection)
-        except XiaoeError as error:
-            logger.warning("sales connection %s: %s", connection_id, error)
-            return None
-    finally:
-        cache.delete(lock)
+        counts = connection_poll_guarded(connection=connection)
+    except XiaoeError as error:
+        logger.warning("sales connection %s: %s", connection_id, error)
+        return None
+    if counts is None:
+        logger.info("sales connection %s is already being polled", connection_id)
+    return counts
 
 
 # --- platform connections --------------------------------------------------------------------

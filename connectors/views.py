@@ -24,6 +24,19 @@ PAGE = "connectors/connections.html"
 REFUSED_SHOWN = 10
 
 
+def _mapping(connection: SalesConnection) -> dict:
+    """Xiaoe-tech maps goods, Stripe maps price ids (with a restricted key)."""
+    if connection.kind == SalesConnection.Kind.STRIPE:
+        return connection.price_mapping
+    return connection.goods_mapping
+
+
+def _unmatched(connection: SalesConnection) -> dict:
+    if connection.kind == SalesConnection.Kind.STRIPE:
+        return connection.unmatched_prices
+    return connection.unmatched_goods
+
+
 def _cards(request: HttpRequest) -> list[dict]:
     connections = SalesConnection.objects.owned_by(request.user).prefetch_related(
         Prefetch("refused_events", queryset=RefusedEvent.objects.order_by("-received_at", "-id"))
@@ -34,11 +47,12 @@ def _cards(request: HttpRequest) -> list[dict]:
             "receive_url": receive_url(request, connection),
             "refused": list(connection.refused_events.all())[:REFUSED_SHOWN],
             "rates": sorted(connection.currency_rates.items()),
-            "unmatched": sorted(connection.unmatched_goods.items()),
+            "unmatched": sorted(_unmatched(connection).items()),
             "mapped": [
-                (goods, target.get("course"), target.get("tier"))
-                for goods, target in sorted(connection.goods_mapping.items())
+                (key, target.get("course"), target.get("tier"))
+                for key, target in sorted(_mapping(connection).items())
             ],
+            "hints": services.connection_secret_hints(connection),
         }
         for connection in connections
     ]
@@ -147,7 +161,7 @@ def connection_rates_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def connection_mapping_page(request: HttpRequest, pk: int) -> HttpResponse:
     connection = _own(request, pk)
-    mapping = dict(connection.goods_mapping)
+    mapping = dict(_mapping(connection))
     for goods, target in zip(
         request.POST.getlist("goods"), request.POST.getlist("target"), strict=False
     ):
@@ -159,12 +173,20 @@ def connection_mapping_page(request: HttpRequest, pk: int) -> HttpResponse:
         course, _sep, tier = target.partition(":")
         mapping[goods] = {"course": int(course), "tier": int(tier) if tier else None}
     try:
-        services.connection_mapping_update(connection=connection, mapping=mapping)
+        if connection.kind == SalesConnection.Kind.STRIPE:
+            services.connection_price_mapping_update(connection=connection, mapping=mapping)
+        else:
+            services.connection_mapping_update(connection=connection, mapping=mapping)
     except (ValidationError, ValueError) as error:
         text = _error_text(error) if isinstance(error, ValidationError) else str(error)
         messages.error(request, text)
     else:
-        messages.success(request, _("Goods mapping saved; the next poll reads the orders again."))
+        messages.success(
+            request,
+            _("Price mapping saved; events Stripe sends again are recorded with it.")
+            if connection.kind == SalesConnection.Kind.STRIPE
+            else _("Goods mapping saved; the next poll reads the orders again."),
+        )
     return redirect("connections:index")
 
 

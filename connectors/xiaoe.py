@@ -17,24 +17,32 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 
+from . import refusals
+
 PATHS = {"token": "/token", "orders": "/xe.ecommerce.order.list/1.0.0"}
 SHOP_TIME_ZONE = ZoneInfo("Asia/Shanghai")  # the times Xiaoe-tech sends and expects
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 # The service's codes for an access token that expired or is no longer valid.
 TOKEN_EXPIRED = frozenset({2008, 2009, 40001})
+# The service's refusals → codes of connectors/refusals.py (their words are there).
 ERRORS = {
-    2001: "Xiaoe-tech refused the app id, client id or secret: paste them again from the "
-    "Xiaoe-tech admin (应用管理).",
-    2004: "Xiaoe-tech says this app may not read orders: grant it the order permission.",
-    2005: "Xiaoe-tech refused this shop's IP address: add the server to the app's IP whitelist.",
-    429: "Xiaoe-tech is limiting requests; the next poll tries again.",
+    2001: "xiaoe_credentials",
+    2004: "xiaoe_permission",
+    2005: "xiaoe_ip",
+    429: "xiaoe_limited",
 }
 ATTEMPTS = 3
 BACKOFF_SECONDS = 1.0
 
 
 class XiaoeError(Exception):
-    """A request Xiaoe-tech refused or could not answer, in plain words."""
+    """A request Xiaoe-tech refused or could not answer: a code of connectors/refusals.py and
+    its parameters; ``str()`` is the English text."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.code = code
+        self.params = {name: str(value) for name, value in params.items()}
+        super().__init__(refusals.message(code, self.params, translate=False))
 
 
 def xiaoe_time(moment: datetime) -> str:
@@ -63,23 +71,19 @@ class XiaoeClient:
                     method, self.base + path, timeout=settings.XIAOE_TIMEOUT_SECONDS, **kwargs
                 )
             except requests.RequestException:
-                raise XiaoeError(
-                    "Xiaoe-tech could not be reached; the next poll tries again."
-                ) from None
+                raise XiaoeError("xiaoe_unreachable") from None
             if response.status_code == 429 or response.status_code >= 500:
                 if attempt + 1 < ATTEMPTS:
                     time.sleep(BACKOFF_SECONDS * 2**attempt * (0.5 + random.random()))
                     continue
-                raise XiaoeError(
-                    ERRORS[429]
-                    if response.status_code == 429
-                    else f"Xiaoe-tech answered {response.status_code}; the next poll tries again."
-                )
+                if response.status_code == 429:
+                    raise XiaoeError(ERRORS[429])
+                raise XiaoeError("xiaoe_status", status=response.status_code)
             try:
                 return response.json()
             except ValueError:
-                raise XiaoeError("Xiaoe-tech answered something that is not JSON.") from None
-        raise XiaoeError("Xiaoe-tech could not be reached.")  # pragma: no cover
+                raise XiaoeError("xiaoe_not_json") from None
+        raise XiaoeError("xiaoe_unreachable")  # pragma: no cover
 
     def token(self, *, fresh: bool = False) -> str:
         if not fresh and (cached := cache.get(self.cache_key)):
@@ -98,7 +102,7 @@ class XiaoeClient:
         data = answer.get("data") or {}
         token = data.get("access_token")
         if not token:
-            raise XiaoeError("Xiaoe-tech sent no access token.")
+            raise XiaoeError("xiaoe_no_token")
         expires = int(data.get("expires_in") or 7200)
         cache.set(self.cache_key, token, timeout=max(1, expires - 60))
         return token
@@ -108,11 +112,9 @@ class XiaoeClient:
         if code in (0, "0"):
             return
         code = int(code)
-        raise XiaoeError(
-            ERRORS.get(
-                code, f"Xiaoe-tech refused the request (code {code}: {answer.get('msg', '')})."
-            )
-        )
+        if code in ERRORS:
+            raise XiaoeError(ERRORS[code])
+        raise XiaoeError("xiaoe_refused", code=code, msg=answer.get("msg", ""))
 
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         answer = self._request("POST", path, json={"access_token": self.token(), **body})

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Cast, Floor, Least
 from django.utils.translation import gettext_lazy as _
 
 from core.codes import code_normalize
@@ -215,6 +216,35 @@ class CompetitorPrice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.competitor}: {self.price} {self.currency}"
+
+
+def sale_units_kept() -> models.Expression:
+    """A sale's units less the whole units its refunds paid back, as a database expression:
+    a sale refunded in full keeps none, a partial refund of one unit (a goodwill discount)
+    keeps it, 2 of 3 units' worth keeps 1. Forecasts and the dashboard count these units, on
+    the sale's day (README "Connecting shops": refunds)."""
+    refunded_units = Least(
+        Cast(
+            Floor(
+                # A hair over: 99.99 refunded of 3 × 33.33 is 3 units in floating point too.
+                models.ExpressionWrapper(
+                    F("refund_amount") / F("unit_price") + models.Value(0.000001),
+                    output_field=models.FloatField(),
+                )
+            ),
+            models.IntegerField(),
+        ),
+        F("quantity"),
+        output_field=models.IntegerField(),
+    )
+    return models.ExpressionWrapper(
+        F("quantity")
+        - models.Case(
+            models.When(unit_price__gt=0, refund_amount__gt=0, then=refunded_units),
+            default=models.Value(0),
+        ),
+        output_field=models.IntegerField(),
+    )
 
 
 class Sale(models.Model):

@@ -361,8 +361,27 @@ EXTERNAL_UPDATABLE = (
 )
 
 
+# Foreign keys whose rows the caller hands over already loaded (their existence need not be
+# queried again by ``full_clean``); the database's own foreign keys still hold.
+LOADED_RELATIONS = ("course", "tier", "platform", "source_video", "connection")
+ORDER_REF_TAKEN = gettext_noop(
+    "Another sale of this course already has the order reference %(order)s (recorded by "
+    "another connection)."
+)
+
+
+def _loaded(data: dict[str, Any]) -> list[str]:
+    """The relations ``full_clean`` may skip: model instances read from the database (with a
+    primary key), and the connection, whose id the connectors service passes."""
+    return [
+        name
+        for name in LOADED_RELATIONS
+        if name == "connection" or getattr(data.get(name), "pk", None) is not None
+    ]
+
+
 def sale_record_external(
-    *, owner, connection_id: int, external_id: str, data: dict[str, Any]
+    *, owner_id: int, connection_id: int, external_id: str, data: dict[str, Any]
 ) -> tuple[Sale, str]:
     """Record or update the sale a shop connection sent, keyed by (connection, the shop's
     order id): the same event twice, or an event and a later poll of the same order, is one
@@ -372,12 +391,27 @@ def sale_record_external(
     ``data`` holds the sale's fields with related objects (``course``, ``tier``); amounts are
     already in the course's currency. Returns the sale and "created", "updated" or
     "unchanged"; ``sale.recorded`` is emitted for the first two.
+
+    A new order (the usual case: a launch sends hundreds a minute) is one INSERT: the field
+    rules and ``Sale.clean`` run, the two unique constraints are left to the database, whose
+    refusal (an order already recorded) sends the event down the update path.
     """
     course = data.get("course")
-    if course is None or course.owner_id != owner.pk:
+    if course is None or course.owner_id != owner_id:
         raise ValidationError({"course": _(COURSE_NOT_YOURS)})
     external_id = str(external_id)[: Sale._meta.get_field("order_ref").max_length]
-    with transaction.atomic():
+    sale = Sale(connection_id=connection_id, order_ref=external_id, **data)
+    sale.full_clean(exclude=_loaded(data), validate_unique=False, validate_constraints=False)
+    # No savepoint of its own inside the caller's transaction: only the insert needs one.
+    with transaction.atomic(savepoint=False):
+        try:
+            with transaction.atomic():
+                sale.save(force_insert=True)
+        except IntegrityError:
+            pass  # the order is known (or its reference taken): read it under a lock
+        else:
+            emit(Event.SALE_RECORDED, owner_id=owner_id, payload=sale_payload([sale]))
+            return sale, "created"
         sale = (
             Sale.objects.select_for_update()
             .filter(connection_id=connection_id, order_ref=external_id)
@@ -387,30 +421,36 @@ def sale_record_external(
             .filter(course=course, order_ref=external_id, connection__isnull=True)
             .first()
         )
+        taken = ValidationError(
+            {
+                "order_ref": ValidationError(
+                    _(ORDER_REF_TAKEN), code="order_ref_taken", params={"order": external_id}
+                )
+            }
+        )
         if sale is None:
-            sale = Sale(connection_id=connection_id, order_ref=external_id, **data)
-            sale.full_clean()
-            sale.save()
-            outcome = "created"
-        else:
-            changed = [
-                name
-                for name in EXTERNAL_UPDATABLE
-                if name in data and getattr(sale, name) != data[name]
-            ]
-            if sale.connection_id != connection_id:
-                sale.connection_id = connection_id
-                changed.append("connection")
-            if not changed:
-                return sale, "unchanged"
-            for name in changed:
-                if name != "connection":
-                    setattr(sale, name, data[name])
-            sale.full_clean()
-            sale.save(update_fields=changed)
-            outcome = "updated"
-        emit(Event.SALE_RECORDED, owner_id=owner.pk, payload=sale_payload([sale]))
-    return sale, outcome
+            raise taken
+        changed = [
+            name
+            for name in EXTERNAL_UPDATABLE
+            if name in data and getattr(sale, name) != data[name]
+        ]
+        if sale.connection_id != connection_id:
+            sale.connection_id = connection_id
+            changed.append("connection")
+        if not changed:
+            return sale, "unchanged"
+        for name in changed:
+            if name != "connection":
+                setattr(sale, name, data[name])
+        sale.full_clean(exclude=_loaded(data), validate_unique=False, validate_constraints=False)
+        try:
+            with transaction.atomic():
+                sale.save(update_fields=changed)
+        except IntegrityError:
+            raise taken from None  # moved to a course where another sale has the reference
+        emit(Event.SALE_RECORDED, owner_id=owner_id, payload=sale_payload([sale]))
+    return sale, "updated"
 
 
 def sale_gross(sale: Sale) -> Decimal:
@@ -439,7 +479,13 @@ def sale_refund(
         sale.refund_amount = total
         sale.refund_ids = [*sale.refund_ids, refund_id]
         sale.refunded_at = refunded_at
-        sale.full_clean()
+        # Only the refund's fields change: their rules, not the relations' or the order
+        # reference's queries again.
+        sale.full_clean(
+            exclude=[*LOADED_RELATIONS, "order_ref"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
         sale.save(update_fields=["refund_amount", "refund_ids", "refunded_at"])
         emit(Event.SALE_REFUNDED, owner_id=sale.course.owner_id, payload=refund_payload(sale))
     return True

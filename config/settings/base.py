@@ -369,6 +369,11 @@ SALES_POLL_LOOKBACK_DAYS = int(os.environ.get("SALES_POLL_LOOKBACK_DAYS", "30"))
 XIAOE_API_BASE = os.environ.get("XIAOE_API_BASE", "https://api.xiaoe-tech.com")
 XIAOE_TIMEOUT_SECONDS = float(os.environ.get("XIAOE_TIMEOUT_SECONDS", "10"))
 XIAOE_PAGE_SIZE = int(os.environ.get("XIAOE_PAGE_SIZE", "100"))
+# Stripe's API, for a session's line items when a connection keeps a restricted key (an
+# operator setting: a test's local server, a proxy).
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
+STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "10"))
+STRIPE_HTTP_RETRIES = int(os.environ.get("STRIPE_HTTP_RETRIES", "1"))
 
 # --- Platform connections (connectors/platforms/): statistics that arrive by themselves -------
 # Base URLs of the platforms' APIs. Operator settings, trusted as they are (a proxy, a mirror or

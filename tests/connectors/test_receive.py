@@ -8,8 +8,9 @@ from decimal import Decimal
 
 import pytest
 
+from connectors import refusals
 from connectors.models import RefusedEvent, SalesConnection
-from connectors.services import NO_RATE, connection_rates_update
+from connectors.services import connection_rates_update
 from courses.models import Sale
 from tests.factories import VideoFactory
 from tracking.services import link_for_video
@@ -205,7 +206,7 @@ def test_malformed_json_is_400(client, generic, course):
 def test_an_unknown_course_is_stored_as_refused(client, generic, course):
     response = generic_post(client, generic, {**ORDER, "course": "no-such"})
     assert response.status_code == 422
-    assert "no-such" in response.json()["reason"]
+    assert "no-such" in response.json()["reason"] and response.json()["code"] == "no_course"
     refused = RefusedEvent.objects.get()
     assert refused.external_id == "A-1001" and "no-such" in refused.reason
     generic_post(client, generic, {**ORDER, "course": "no-such"})  # a replay is listed once
@@ -218,8 +219,12 @@ def test_an_unknown_course_is_stored_as_refused(client, generic, course):
 def test_another_currency_without_rate_is_refused_then_converted(client, generic, course):
     order = {**ORDER, "currency": "USD", "unit_price": "14.00", "quantity": 2}
     assert generic_post(client, generic, order).status_code == 422
-    reason = RefusedEvent.objects.get().reason
-    assert reason == NO_RATE.format(currency="USD", course_currency="CNY")
+    refused = RefusedEvent.objects.get()
+    assert refused.code == "no_rate" and refused.params == {
+        "currency": "USD",
+        "course_currency": "CNY",
+    }
+    assert refused.reason == refusals.MESSAGES["no_rate"] % refused.params
     connection_rates_update(connection=generic, rates={"usd": "7.10"})
     generic.refresh_from_db()
     assert generic_post(client, generic, order).status_code == 200
@@ -262,14 +267,14 @@ def test_receive_is_post_only_csrf_exempt_and_bounded(client, generic, course, s
 def test_receive_is_rate_limited_per_connection(
     client, generic, course, creator, settings, monkeypatch
 ):
-    from connectors import receive_views
+    from connectors import ratelimit
     from connectors.services import connection_create
 
     settings.SALES_RECEIVE_PER_MINUTE = 2
     # The limit counts per clock minute: keep all four requests inside one (a run that crossed
     # a minute boundary started a fresh count and failed).
     now = time.time()
-    monkeypatch.setattr(receive_views.time, "time", lambda: now)
+    monkeypatch.setattr(ratelimit.time, "time", lambda: now)
     other, secret = connection_create(owner=creator, kind="generic")
     other.plain_secret = secret
     assert generic_post(client, generic, ORDER).status_code == 200

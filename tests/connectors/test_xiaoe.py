@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from werkzeug import Response
 
-from connectors import xiaoe
+from connectors import refusals, xiaoe
 from connectors.models import RefusedEvent, SalesConnection
 from connectors.services import connection_create, connection_mapping_update, connection_poll
 from courses.models import Sale
@@ -139,7 +139,8 @@ def test_a_refused_secret_is_a_plain_last_error(shop, creator, course):
         connection_poll(connection=conn)
     conn.refresh_from_db()
     assert conn.status == SalesConnection.Status.ERROR
-    assert conn.last_error == xiaoe.ERRORS[2001]
+    assert conn.last_error_code == "xiaoe_credentials"
+    assert conn.last_error == conn.last_error_message == refusals.MESSAGES["xiaoe_credentials"]
 
 
 def test_5xx_is_retried_then_reported(shop, connection, monkeypatch):
@@ -198,7 +199,7 @@ def test_an_event_then_a_poll_of_the_same_order_is_one_sale(shop, connection, co
     from courses.services import sale_record_external
 
     sale_record_external(
-        owner=connection.owner, connection_id=connection.pk, external_id="o_1",
+        owner_id=connection.owner_id, connection_id=connection.pk, external_id="o_1",
         data={
             "course": course, "quantity": 1, "unit_price": Decimal("99.00"),
             "sold_at": timezone.now(),
@@ -218,3 +219,14 @@ def test_the_migration_schedules_the_poll():
     task = PeriodicTask.objects.get(name="Poll shop connections for sales")
     assert task.task == "connectors.tasks.sales_connections_poll"
     assert task.task in celery_app.tasks
+
+
+def test_a_poll_reads_each_course_once(shop, connection, course):
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    FakeXiaoe(shop, [order(n) for n in range(1, 4)])
+    with CaptureQueriesContext(db) as queries:
+        assert connection_poll(connection=connection) == {"created": 3}
+    course_reads = [q for q in queries.captured_queries if 'FROM "courses_course"' in q["sql"]]
+    assert len(course_reads) == 1

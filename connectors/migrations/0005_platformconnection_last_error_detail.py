@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('connectors', '0003_platform_connections'),
+        ('connectors', '0004_refusal_codes_prices_poll_heartbeat'),
     ]
 
     operations = [
