@@ -23,7 +23,7 @@ import pandas as pd
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -77,6 +77,9 @@ UNKNOWN = -1
 # Fewer consecutive pairs of a video's days than this cannot tell lifetime totals from a small
 # file of daily numbers that happen to grow (two or three days of a new video do).
 CUMULATIVE_MIN_PAIRS = 3
+# A one-day file is compared with the sum of a video's stored daily numbers (as its lifetime
+# total) only when at least this many days are stored; otherwise only with its snapshots.
+HISTORY_MIN_DAILY_DAYS = 3
 VIEWS = COUNT_FIELDS.index("views")
 CORRECTIONS_LISTED = 10
 VIDEO_ID_MAX_LENGTH = Video._meta.get_field("platform_video_id").max_length
@@ -166,6 +169,8 @@ class _Context:
     videos: _Videos = field(default_factory=_Videos)
     rows: _Rows = field(default_factory=lambda: _Rows(0))
     blank_rows: int = 0
+    # set when the file's shape was only just enough to read it as lifetime totals
+    weak_mode_warning: str = ""
     present: np.ndarray = field(default_factory=lambda: np.zeros(len(FILE_COUNT_FIELDS), bool))
 
     def column(self, name: str) -> str:
@@ -282,6 +287,8 @@ def stats_import_file(
     result.rows = len(codes)
     mode, reason = _choose_mode(ctx, cumulative, codes, days, moments, counts)
     result.mode, result.mode_reason = mode, reason
+    if ctx.weak_mode_warning:
+        result.warnings.append(ctx.weak_mode_warning)
     key = moments if mode == "cumulative" else days
     codes, days, moments, counts, rows = _drop_duplicates(
         ctx, key, codes, days, moments, counts, rows, result
@@ -428,8 +435,8 @@ def _note_snapshots(ctx: _Context, video_ids, outcome, result: ImportResult) -> 
     if outcome.baselines:
         result.warnings.append(
             _(
-                "%(count)s video(s) seen for the first time: their first snapshot is a "
-                "baseline, no day gets its lifetime total"
+                "%(count)s video(s) had no lifetime total stored yet: their first snapshot "
+                "is a baseline, no day gets its lifetime total"
             )
             % {"count": outcome.baselines}
         )
@@ -731,8 +738,9 @@ def _choose_mode(
 ) -> tuple[str, str]:
     """Daily numbers or lifetime totals, and why, decided in this order: what the creator
     asked; the headers (a running-total prefix, a crawl time instead of a date); the file's
-    own shape (counts that only grow over a video's days); the stored history (one day per
-    video at or above what CourseReel holds is a snapshot). Anything else is daily."""
+    own shape (counts that only grow over a video's days: 3+ pairs settle it, fewer ask the
+    stored history first, then need every video's views to grow); the stored history (one
+    day per video at or above what CourseReel holds is a snapshot). Anything else is daily."""
     if cumulative is True:
         return "cumulative", _("lifetime totals (snapshots), as requested")
     if cumulative is False:
@@ -760,11 +768,6 @@ def _choose_mode(
     same_video = codes[1:] == codes[:-1]
     pairs = int(same_video.sum())
     if pairs:
-        if pairs < CUMULATIVE_MIN_PAIRS:
-            return "daily", _(
-                "too few days per video to see lifetime totals; read as daily numbers (choose "
-                "lifetime totals if they are)"
-            )
         grows = False
         for position in np.flatnonzero(ctx.present):
             column = counts[:, position]
@@ -772,12 +775,49 @@ def _choose_mode(
             if (step < 0).any():
                 return "daily", _("numbers go down as well as up from day to day")
             grows = grows or bool((step > 0).any())
-        if grows:
+        if not grows:
+            return "daily", _("the numbers stay the same from day to day; read as daily numbers")
+        if pairs >= CUMULATIVE_MIN_PAIRS:
             return "cumulative", _(
                 "every video's numbers only grow from one day to the next (%(pairs)s day "
                 "pairs), as lifetime totals do"
             ) % {"pairs": pairs}
-        return "daily", _("the numbers stay the same from day to day; read as daily numbers")
+        # Fewer pairs that grow: lifetime totals do, but so can a new video's daily numbers.
+        # What CourseReel already holds decides when it can; otherwise the shape does when
+        # every video of the file has two or more days, and the result says how little it
+        # had to go on.
+        video_ids = _existing_video_ids(ctx)
+        compared, below, daily_only = _compare_with_history(
+            ctx, video_ids, codes, days, moments, counts
+        )
+        if compared and below:
+            return "daily", _(
+                "the numbers grow over %(pairs)s day pair(s) but are below what CourseReel "
+                "already holds for %(count)s video(s): read as daily numbers"
+            ) % {"pairs": pairs, "count": below}
+        if daily_only and not compared:
+            return "daily", _(
+                "the numbers grow over %(pairs)s day pair(s), and CourseReel holds daily "
+                "numbers for %(count)s video(s) of the file: read as daily numbers"
+            ) % {"pairs": pairs, "count": daily_only}
+        if compared:
+            return "cumulative", _(
+                "the numbers only grow over %(pairs)s day pair(s) and are at or above the "
+                "lifetime totals CourseReel holds for %(count)s video(s)"
+            ) % {"pairs": pairs, "count": compared}
+        if _views_grow_for_every_video(ctx, codes, counts):
+            ctx.weak_mode_warning = _(
+                "Read as lifetime totals from only %(pairs)s day pair(s) whose numbers grow. "
+                "If these are daily numbers, import the file again choosing daily numbers."
+            ) % {"pairs": pairs}
+            return "cumulative", _(
+                "every video's numbers only grow from one day to the next (%(pairs)s day "
+                "pair(s)), as lifetime totals do"
+            ) % {"pairs": pairs}
+        return "daily", _(
+            "too few days per video to see lifetime totals; read as daily numbers (choose "
+            "lifetime totals if they are)"
+        )
     return _mode_from_history(ctx, codes, days, moments, counts)
 
 
@@ -786,7 +826,9 @@ def _mode_from_history(ctx: _Context, codes, days, moments, counts):
     each video (its latest snapshot, else the sum of its stored days before the file's day);
     a day's own numbers are far below it."""
     video_ids = _existing_video_ids(ctx)  # only this last step needs the database
-    compared, below = _compare_with_history(ctx, video_ids, codes, days, moments, counts)
+    compared, below, _daily_only = _compare_with_history(
+        ctx, video_ids, codes, days, moments, counts
+    )
     if not compared:
         return "daily", _(
             "one day per video and nothing stored to compare it with: read as daily numbers"
@@ -802,22 +844,41 @@ def _mode_from_history(ctx: _Context, codes, days, moments, counts):
     ) % {"count": compared}
 
 
-def _compare_with_history(ctx, video_ids, codes, days, moments, counts) -> tuple[int, int]:
-    """(videos with stored history, of which below it). One or two queries per
-    HISTORY_BATCH videos."""
+def _views_grow_for_every_video(ctx: _Context, codes, counts) -> bool:
+    """Every video of the file has two or more days and its views (or, without views, its
+    first measured count) grow at every step: what lifetime totals do and daily numbers
+    seldom do for long."""
+    if not (np.unique(codes, return_counts=True)[1] >= 2).all():
+        return False
+    present = [FILE_COUNT_FIELDS.index(name) for name in MEASURED
+               if ctx.present[FILE_COUNT_FIELDS.index(name)]]  # fmt: skip
+    if not present:
+        return False
+    column = counts[:, present[0]]
+    same_video = codes[1:] == codes[:-1]
+    return bool((column[1:][same_video] > column[:-1][same_video]).all())
+
+
+def _compare_with_history(ctx, video_ids, codes, days, moments, counts) -> tuple[int, int, int]:
+    """(videos with stored history to compare with, of which below it, videos whose stored
+    history is only a few daily rows). One or two queries per HISTORY_BATCH videos; a video's
+    first row in the file is compared."""
     file_ids = video_ids[codes]
     known = np.flatnonzero(file_ids >= 0)
     if not len(known):
-        return 0, 0
+        return 0, 0, 0
     positions = [
         i
         for i, name in enumerate(FILE_COUNT_FIELDS)
         if ctx.present[i] and name in SNAPSHOT_FIELDS and name in ctx.mapping.fields
     ]
     if not positions:
-        return 0, 0
+        return 0, 0, 0
     names = [FILE_COUNT_FIELDS[i] for i in positions]
-    row_of = {int(file_ids[i]): int(i) for i in known}
+    row_of: dict[int, int] = {}
+    for i in known.tolist():  # rows are in (video, moment) order: keep each video's first
+        row_of.setdefault(int(file_ids[i]), int(i))
+    daily_only = 0
     latest_moment = datetime.fromtimestamp(int(moments.max()), timezone.get_current_timezone())
     first_day = days_to_date(int(days.min()))
     stored: dict[int, list] = {}
@@ -839,13 +900,18 @@ def _compare_with_history(ctx, video_ids, codes, days, moments, counts) -> tuple
         rest = [video_id for video_id in batch if video_id not in stored]
         daily_names = [name for name in names if name in COUNT_FIELDS]
         if rest and daily_names:
+            # Stored daily numbers add up to a lifetime total only over enough days: a young
+            # video's next day easily beats the sum of its first one or two.
             sums = (
                 VideoDailyStat.objects.filter(video_id__in=rest, date__lt=first_day)
                 .values("video_id")
-                .annotate(**{f"sum_{name}": Sum(name) for name in daily_names})
+                .annotate(days=Count("id"), **{f"sum_{name}": Sum(name) for name in daily_names})
                 .order_by()
             )
             for item in sums:
+                if item["days"] < HISTORY_MIN_DAILY_DAYS:
+                    daily_only += 1
+                    continue
                 stored[item["video_id"]] = [item.get(f"sum_{name}") for name in names]
     compared = below = 0
     for video_id, totals in stored.items():
@@ -855,7 +921,7 @@ def _compare_with_history(ctx, video_ids, codes, days, moments, counts) -> tuple
             continue
         compared += 1
         below += any(c < t for c, t in pairs)
-    return compared, below
+    return compared, below, daily_only
 
 
 def _preview(ctx: _Context, mode: str, codes, days, moments, counts, rows) -> list[dict]:

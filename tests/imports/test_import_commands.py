@@ -118,5 +118,5 @@ def test_the_command_names_its_platform_option_and_warns_about_baselines(
         platform="douyin",
         stdout=out,
     )
-    assert "warning: 1 video(s) seen for the first time" in out.getvalue()
+    assert "warning: 1 video(s) had no lifetime total stored yet" in out.getvalue()
     assert list(VideoDailyStat.objects.values_list("views", flat=True)) == [60]

@@ -301,3 +301,69 @@ def test_messages_and_mode_reasons_go_through_gettext(creator, write_file, monke
         platform="douyin",
     )
     assert result.mode_reason.startswith("«")
+
+
+def test_a_one_day_daily_export_above_a_young_videos_first_day_stays_daily(creator, write_file):
+    """A video's second day beats its first: with one stored daily row that is no sign of
+    lifetime totals (the day was lost as a baseline before)."""
+    header = ["视频ID", "日期", "播放量", "点赞量", "评论量"]
+    first = write_file(csv_text(header, [["y1", "2026-11-01", 100, 10, 1]]), name="d1.csv")
+    assert stats_import_file(owner=creator, path=first, platform="douyin").mode == "daily"
+    second = write_file(csv_text(header, [["y1", "2026-11-02", 300, 30, 3]]), name="d2.csv")
+    result = stats_import_file(owner=creator, path=second, platform="douyin")
+    assert result.ok and result.mode == "daily", result.mode_reason
+    assert days_of("y1") == [(date(2026, 11, 1), 100, 10, 1), (date(2026, 11, 2), 300, 30, 3)]
+    assert not VideoSnapshot.objects.exists()
+
+
+def test_two_days_of_lifetime_totals_alone_are_snapshots_with_a_warning(creator, write_file):
+    """The issue's case on a short file: 52,000 then 68,640 lifetime views give one day of
+    16,640 and no day of 52,000, and the result says how little it had to go on."""
+    header = ["视频ID", "日期", "播放量", "点赞量", "评论量"]
+    rows = [["7301234567890123456", "2026-03-01", 52_000, 2_600, 310],
+            ["7301234567890123456", "2026-03-02", 68_640, 3_100, 350]]  # fmt: skip
+    result = stats_import_file(
+        owner=creator, path=write_file(csv_text(header, rows)), platform="douyin"
+    )
+    assert result.ok and result.mode == "cumulative", result.mode_reason
+    assert days_of("7301234567890123456") == [(date(2026, 3, 2), 16_640, 500, 40)]
+    assert any("only 1 day pair" in warning for warning in result.warnings)
+    assert not VideoDailyStat.objects.filter(views=52_000).exists()
+
+
+def test_two_growing_days_follow_the_stored_history(creator, write_file):
+    """Few growing days: a stored snapshot decides (at or above: totals; below: daily), and a
+    video CourseReel holds daily numbers for stays daily."""
+    header = ["视频ID", "日期", "播放量", "点赞量"]
+    above = VideoFactory(owner=creator, platform_video_id="h1", platform=platform("douyin"))
+    VideoSnapshot.objects.create(
+        video=above, observed_at=timezone.make_aware(datetime(2026, 3, 1, 12)),
+        source="connector", views=5_000, likes=100,
+    )  # fmt: skip
+    rows = [["h1", "2026-03-02", 5_500, 120], ["h1", "2026-03-03", 6_000, 130]]
+    result = stats_import_file(
+        owner=creator, path=write_file(csv_text(header, rows), name="h1.csv"), platform="douyin"
+    )
+    assert result.mode == "cumulative" and "at or above" in result.mode_reason
+    assert [row[1] for row in days_of("h1")] == [500, 500]
+
+    below = VideoFactory(owner=creator, platform_video_id="h2", platform=platform("douyin"))
+    VideoSnapshot.objects.create(
+        video=below, observed_at=timezone.make_aware(datetime(2026, 3, 1, 12)),
+        source="connector", views=50_000, likes=1_000,
+    )  # fmt: skip
+    rows = [["h2", "2026-03-02", 500, 12], ["h2", "2026-03-03", 600, 13]]
+    result = stats_import_file(
+        owner=creator, path=write_file(csv_text(header, rows), name="h2.csv"), platform="douyin"
+    )
+    assert result.mode == "daily" and "below" in result.mode_reason
+
+    daily = VideoFactory(owner=creator, platform_video_id="h3", platform=platform("douyin"))
+    for day in (1, 2):
+        VideoDailyStatFactory(video=daily, date=date(2026, 3, day), views=10 * day, likes=1)
+    rows = [["h3", "2026-03-03", 30, 2], ["h3", "2026-03-04", 40, 3]]
+    result = stats_import_file(
+        owner=creator, path=write_file(csv_text(header, rows), name="h3.csv"), platform="douyin"
+    )
+    assert result.mode == "daily" and "holds daily numbers" in result.mode_reason
+    assert [row[1] for row in days_of("h3")] == [10, 20, 30, 40]
