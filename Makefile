@@ -29,6 +29,14 @@ chromium:
 	    exit 1; \
 	  fi; \
 	fi
+	@# A Chinese font, so the zh-hans screenshots are readable (boxes otherwise); only a warning.
+	@if ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null || true; \
+	  else \
+	    echo "No Chinese font: zh-hans screenshots will show boxes. Run: sudo apt-get install fonts-wqy-microhei"; \
+	  fi; \
+	fi
 
 # axe-core (accessibility rules the browser tests run in each page): the npm registry's
 # package, pinned and checked against its published integrity, unpacked under var/tools.
