@@ -3,6 +3,8 @@ a refused price shown next to its field with the focus on it, tiers reordered wi
 keyboard (the focus stays on the button) and by dragging; without JavaScript the same buttons
 post and come back to the page."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -55,9 +57,9 @@ def test_tiers_and_a_discount_without_a_page_load(page, course):
     expect(page.get_by_test_id("tier-new").get_by_label("Name")).to_be_focused()
     expect(page.get_by_test_id("tier-new").get_by_label("Name")).to_have_value("")
     # The discount form's tier list knows the new tier at once.
-    expect(page.get_by_test_id("discount-new").get_by_label("Tier").locator("option")).to_have_count(
-        3
-    )
+    expect(
+        page.get_by_test_id("discount-new").get_by_label("Tier").locator("option")
+    ).to_have_count(3)
 
     # The out-of-order warning stays live after the swap.
     page.get_by_test_id("tier-new").get_by_label("Name").fill("Lite")
@@ -73,7 +75,7 @@ def test_tiers_and_a_discount_without_a_page_load(page, course):
     discount.get_by_label("Value").fill("50")
     discount.get_by_label("Tier").select_option(label="Pro (¥399.00)")
     discount.get_by_label("Starts").fill(now.strftime("%Y-%m-%dT%H:%M"))
-    discount.get_by_label("Ends").fill((now + timezone.timedelta(days=5)).strftime("%Y-%m-%dT%H:%M"))
+    discount.get_by_label("Ends").fill((now + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M"))
     discount.get_by_role("button", name="Add discount").click()
     expect(page.locator(".timeline .bar.discount")).to_have_count(1)
     expect(page.get_by_test_id("discounts")).to_contain_text("双十二")
