@@ -24,6 +24,9 @@ class CourseRowWrites:
 
 class PriceTierInline(CourseRowWrites, OwnedTabularInline):
     model = PriceTier
+    # The order is changed on the course's edit page (moving one tier renumbers the others);
+    # here it is shown, and a new tier goes to the end.
+    readonly_fields = ("position",)
 
 
 class DiscountInline(CourseRowWrites, OwnedTabularInline):
@@ -130,10 +133,11 @@ class CourseAdmin(CourseRowWrites, OwnedModelAdmin):
 
 @admin.register(PriceTier)
 class PriceTierAdmin(CourseRowWrites, OwnedModelAdmin):
-    list_display = ("name", "course", "level", "list_price", "currency")
+    list_display = ("name", "course", "position", "level", "list_price", "currency")
     list_filter = ("level", "currency")
     search_fields = ("name", "course__title")
     list_select_related = ("course",)
+    readonly_fields = ("position",)
 
 
 @admin.register(Discount)
