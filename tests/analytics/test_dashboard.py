@@ -2,7 +2,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from analytics import engine
 from analytics.dashboard import dashboard_data
@@ -157,3 +157,12 @@ def test_the_chart_dates_are_in_the_pages_format_not_iso(creator, creator_client
     assert labels("en")[-1] == f"{last.day} {last:%b}"
     assert labels("zh-hans")[-1] == f"{last.month}月{last.day}日"
     assert not any(re.fullmatch(r"\d{4}-\d\d-\d\d", label) for label in labels("en"))
+
+
+def test_an_alerts_list_of_platforms_uses_the_languages_separator():
+    from django.utils.translation import pgettext
+
+    with translation.override("zh-hans"):
+        assert pgettext("between the items of a list", ", ") == "、"
+    with translation.override("en"):
+        assert pgettext("between the items of a list", ", ") == ", "
