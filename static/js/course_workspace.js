@@ -133,6 +133,8 @@
     var dragged = null;
     function list() { return document.querySelector(".tier-list"); }
     function handles(root) {
+      var hint = document.querySelector("[data-drag-hint]");
+      if (hint) hint.hidden = false;
       (root || document).querySelectorAll(".tier-row[data-tier-id]").forEach(function (row) {
         if (row.querySelector(".drag-handle")) return;
         var handle = document.createElement("span");

@@ -112,7 +112,8 @@ def test_reorder_with_the_keyboard_and_by_dragging(page, course):
     expect(page.locator("#toasts")).to_contain_text("“Team” moved up.")
     assert order(course) == ["Team", "Basic", "Pro"]
 
-    # Drag Pro by its handle above Team.
+    # Drag Pro by its handle above Team (with JavaScript the page says it can be done).
+    expect(page.locator("[data-drag-hint]")).to_be_visible()
     handle = page.locator('.tier-row:has(.tier-name:text-is("Pro")) .drag-handle')
     handle.drag_to(page.locator('.tier-row:has(.tier-name:text-is("Team")) .tier-head'))
     expect(page.locator("#toasts")).to_contain_text("Tier order saved.")
@@ -132,6 +133,7 @@ def test_the_buttons_work_without_javascript(browser, live_server, course):
     page.get_by_role("button", name="Move Pro up").click()
     expect(page).to_have_url(f"{page.base_url}/courses/{course.id}/edit/#tiers")
     expect(page.get_by_test_id("tier-row").locator(".tier-name")).to_have_text(["Pro", "Basic"])
+    expect(page.locator("[data-drag-hint]")).to_be_hidden()  # no dragging without JavaScript
     expect(page.locator("#toasts")).to_contain_text("“Pro” moved up.")
     form = page.get_by_test_id("tier-new")
     form.get_by_label("Name").fill("Basic")
