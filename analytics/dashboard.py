@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from campaigns.models import Campaign
 from courses import pricing
@@ -431,7 +431,7 @@ def _campaign_gap_alerts(owner, *, today: date) -> list[Alert]:
                         "campaign": campaign.name,
                         "n": len(open_slots),
                         "days": UPCOMING_DAYS,
-                        "platforms": ", ".join(names),
+                        "platforms": pgettext("between the items of a list", ", ").join(names),
                     },
                     f"/campaigns/{campaign.id}/",
                 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -72,7 +73,10 @@ def video_metrics(*, video, **kwargs: Any) -> dict[str, Any]:
 def _forecast_chart(page, forecast) -> str:
     history = page.daily_sales
     points = list(forecast.points.all()) if forecast else []
-    labels = [d.isoformat() for d, _units in history] + [p.day.isoformat() for p in points]
+    # In the page's date format (a course's history can span more than a year: with the year).
+    labels = [date_format(d, "DATE_FORMAT") for d, _units in history] + [
+        date_format(p.day, "DATE_FORMAT") for p in points
+    ]
     pad = [None] * len(history)
     spec = {
         "type": "line",

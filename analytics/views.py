@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -27,7 +28,11 @@ def _chart(data) -> str:
     return json.dumps(
         {
             "type": "bar",
-            "labels": data.chart_labels,
+            # The page's own date format (the video page's chart does the same), not ISO.
+            "labels": [
+                date_format(date.fromisoformat(day), "MONTH_DAY_FORMAT")
+                for day in data.chart_labels
+            ],
             "datasets": [
                 {
                     "label": _("Views"),

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from analytics import views as analytics_views
@@ -32,6 +33,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
 ]
 
-admin.site.site_header = "CourseReel"
-admin.site.site_title = "CourseReel"
-admin.site.index_title = "Your courses, videos and campaigns"
+# Lazy, so each request's language decides (the admin's own "Site administration" is replaced).
+admin.site.site_header = gettext_lazy("CourseReel administration")
+admin.site.site_title = gettext_lazy("CourseReel admin")
+admin.site.index_title = gettext_lazy("Your courses, videos and campaigns")

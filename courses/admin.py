@@ -3,7 +3,9 @@ from datetime import timedelta
 from django.contrib import admin
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html_join, mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import OwnedModelAdmin, OwnedTabularInline
@@ -24,6 +26,9 @@ class CourseRowWrites:
 
 class PriceTierInline(CourseRowWrites, OwnedTabularInline):
     model = PriceTier
+    # The order is changed on the course's edit page (moving one tier renumbers the others);
+    # here it is shown, and a new tier goes to the end.
+    readonly_fields = ("position",)
 
 
 class DiscountInline(CourseRowWrites, OwnedTabularInline):
@@ -88,12 +93,22 @@ class CourseAdmin(CourseRowWrites, OwnedModelAdmin):
         forecast = getattr(obj, "forecast", None) if obj and obj.pk else None
         if forecast is None:
             return _("Not computed yet.")
+        rate = (
+            gettext("%(model)s: r = %(rate)s / day (set by you)")
+            if forecast.growth_rate_overridden
+            else gettext("%(model)s: r = %(rate)s / day")
+        ) % {"model": forecast.get_model_display(), "rate": f"{forecast.growth_rate:.4f}"}
         lines = [
-            f"{forecast.get_model_display()}: r = {forecast.growth_rate:.4f} / day"
-            + (" (set by you)" if forecast.growth_rate_overridden else ""),
-            f"Next 30 days: {forecast.units_next_30:.0f} units "
-            f"({forecast.units_next_30_lower:.0f}–{forecast.units_next_30_upper:.0f}), "
-            f"net revenue ¥{forecast.revenue_next_30:,.2f}",
+            rate,
+            gettext("Next 30 days: %(units)s units (%(low)s–%(high)s), net revenue ¥%(revenue)s")
+            % {
+                "units": f"{forecast.units_next_30:,.0f}",
+                "low": f"{forecast.units_next_30_lower:,.0f}",
+                "high": f"{forecast.units_next_30_upper:,.0f}",
+                "revenue": f"{forecast.revenue_next_30:,.2f}",
+            },
+            # The sentence as stored (English); the course page words it in the reader's
+            # language from its code (analytics.panels, a layer above this one).
             forecast.explanation,
         ]
         return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
@@ -106,7 +121,7 @@ class CourseAdmin(CourseRowWrites, OwnedModelAdmin):
         if run is None:
             return _("Never.")
         when = timezone.localtime(run.finished_at or run.started_at)
-        return f"{run.get_status_display()} · {when:%Y-%m-%d %H:%M}" + (
+        return f"{run.get_status_display()} · {date_format(when, 'DATETIME_FORMAT')}" + (
             f" · {run.error}" if run.error else ""
         )
 
@@ -130,10 +145,11 @@ class CourseAdmin(CourseRowWrites, OwnedModelAdmin):
 
 @admin.register(PriceTier)
 class PriceTierAdmin(CourseRowWrites, OwnedModelAdmin):
-    list_display = ("name", "course", "level", "list_price", "currency")
+    list_display = ("name", "course", "position", "level", "list_price", "currency")
     list_filter = ("level", "currency")
     search_fields = ("name", "course__title")
     list_select_related = ("course",)
+    readonly_fields = ("position",)
 
 
 @admin.register(Discount)

@@ -64,9 +64,21 @@ class CourseSerializer(OwnedModelSerializer):
 class PriceTierSerializer(OwnedModelSerializer):
     class Meta:
         model = PriceTier
-        fields = ["id", "course", "level", "name", "list_price", "currency"]
+        fields = ["id", "course", "level", "name", "list_price", "currency", "position"]
         read_only_fields = ["id"]
-        extra_kwargs = {"list_price": {"min_value": 0}}
+        extra_kwargs = {
+            "list_price": {"min_value": 0},
+            "position": {
+                "min_value": 0,
+                "max_value": MAX_INT,
+                "required": False,
+                "help_text": (
+                    "The tier's place in its course's list, 0 first. A new tier without one "
+                    "goes to the end; setting it moves the tier there and renumbers the "
+                    "course's other tiers 0, 1, 2 …"
+                ),
+            },
+        }
 
 
 class DiscountSerializer(OwnedModelSerializer):
@@ -316,8 +328,8 @@ class PriceTierViewSet(CourseWritesMixin, OwnedViewSetMixin, viewsets.ModelViewS
     queryset = PriceTier.objects.all()
     serializer_class = PriceTierSerializer
     filterset_class = PriceTierFilter
-    ordering_fields = ["list_price", "name", "level"]
-    ordering = ["course_id", "list_price"]
+    ordering_fields = ["position", "list_price", "name", "level"]
+    ordering = ["course_id", "position", "list_price", "id"]
 
 
 class DiscountViewSet(CourseWritesMixin, OwnedViewSetMixin, viewsets.ModelViewSet):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Discount, Level, PriceTier
+from .models import TIER_ORDER, Discount, Level, PriceTier
 
 
 class TagsField(forms.CharField):
@@ -78,8 +78,8 @@ class DiscountForm(forms.Form):
 
     def __init__(self, *args, course, **kwargs):
         super().__init__(*args, **kwargs)
-        # Only this course's tiers are offered.
-        self.fields["tier"].queryset = course.tiers.order_by("list_price")
+        # Only this course's tiers are offered, in the course's order.
+        self.fields["tier"].queryset = course.tiers.order_by(*TIER_ORDER)
         self.fields["tier"].label_from_instance = lambda tier: f"{tier.name} (¥{tier.list_price})"
 
 

@@ -95,6 +95,11 @@ class Course(TimestampedModel):
         return self.title
 
 
+# How a course's tiers are listed: the creator's order, then the price (tiers from before
+# positions existed are all at 0), then the oldest first.
+TIER_ORDER = ("position", "list_price", "pk")
+
+
 class PriceTier(models.Model):
     OWNER_PATH = "course__owner"
 

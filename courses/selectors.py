@@ -12,7 +12,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from . import pricing
-from .models import CompetitorPrice, Course, Discount, PriceTier, Sale
+from .models import TIER_ORDER, CompetitorPrice, Course, Discount, PriceTier, Sale
 
 
 def course_list(*, owner) -> QuerySet[Course]:
@@ -26,7 +26,7 @@ def course_get(*, owner, course_id: int) -> Course:
 
 def course_effective_prices(*, course: Course, at: datetime) -> list[pricing.EffectivePrice]:
     """Each tier's price at ``at``: two queries whatever the number of tiers and discounts."""
-    tiers = list(PriceTier.objects.filter(course=course).order_by("list_price"))
+    tiers = list(PriceTier.objects.filter(course=course).order_by(*TIER_ORDER))
     discounts = list(course.discounts.all())
     return [pricing.effective_price(tier, at=at, discounts=discounts) for tier in tiers]
 
@@ -115,7 +115,7 @@ def discount_timeline(*, discounts: Sequence[Discount], now: datetime) -> Timeli
 def course_page(*, owner, course_id: int, now: datetime, history_days: int = 90) -> CoursePage:
     """Everything the course page shows except the stored analytics results: five queries."""
     course = course_get(owner=owner, course_id=course_id)
-    tiers = list(PriceTier.objects.filter(course=course).order_by("list_price"))
+    tiers = list(PriceTier.objects.filter(course=course).order_by(*TIER_ORDER))
     discounts = list(course.discounts.select_related("tier").order_by("starts_at"))
     competitors = list(course.competitor_prices.select_related("platform").order_by("price"))
     band = pricing.competitor_band([c.price for c in competitors])

@@ -19,7 +19,7 @@ from core.errors import RowsInvalid, merge_row_errors, row_error
 from core.events import Event, emit
 from core.services import instance_create, instance_update
 
-from .models import CompetitorPrice, Course, Discount, PriceTier, Sale
+from .models import TIER_ORDER, CompetitorPrice, Course, Discount, PriceTier, Sale
 
 LOOKUP_BATCH = 500
 COURSE_NOT_YOURS = gettext_noop("Choose one of your own courses.")
@@ -122,22 +122,42 @@ def course_update(*, course: Course, data: dict[str, Any]) -> Course:
 @transaction.atomic
 def course_row_create(*, model, data: dict[str, Any]):
     """A price tier, a discount or a competitor price of one of the creator's courses (the
-    caller checked the course is theirs); ``course.changed`` for its course."""
-    row = instance_create(model=model, data=data)
+    caller checked the course is theirs); ``course.changed`` for its course.
+
+    A new tier goes to the end of the course's list, or to ``position`` when one is given."""
+    if model is PriceTier:
+        data = dict(data)
+        position = data.pop("position", None)
+        row = instance_create(model=model, data={**data, "position": _tier_next_position(data)})
+        if position is not None:
+            _tiers_place(row, position)
+    else:
+        row = instance_create(model=model, data=data)
     _course_changed(row.course_id, row.course.owner_id)
     return row
 
 
 @transaction.atomic
 def course_row_update(*, row, data: dict[str, Any]):
+    """Change a tier, discount or competitor price; a tier given a ``position`` moves there
+    (0 first) and the course's other tiers close up around it."""
+    position = None
+    if isinstance(row, PriceTier) and "position" in data:
+        data = dict(data)
+        position = data.pop("position")
     row = instance_update(instance=row, data=data)
+    if position is not None:
+        _tiers_place(row, position)
     _course_changed(row.course_id, row.course.owner_id)
     return row
 
 
 @transaction.atomic
 def course_row_save(*, row):
-    """A course or one of its rows whose fields a form has already set (the admin)."""
+    """A course or one of its rows whose fields a form has already set (the admin). A new tier
+    left at position 0 goes to the end of the list, as everywhere else."""
+    if isinstance(row, PriceTier) and row._state.adding and not row.position:
+        row.position = _tier_next_position({"course": row.course})
     row.full_clean()
     row.save()
     course = row if isinstance(row, Course) else row.course
@@ -624,3 +644,72 @@ def course_competitor_price_add(
         "observed_on": observed_on,
     }
     return course_row_create(model=CompetitorPrice, data=data)
+
+
+# --- The order of a course's tiers (the creator's, not the price's) ---
+
+TIER_ORDER_INCOMPLETE = gettext_lazy("List each of this course's tiers once.")
+
+
+def _tier_next_position(data: dict[str, Any]) -> int:
+    course = data.get("course")
+    if course is None:
+        return 0
+    last = (
+        PriceTier.objects.filter(course=course)
+        .order_by("-position")
+        .values_list("position", flat=True)
+        .first()
+    )
+    return 0 if last is None else last + 1
+
+
+def _tiers_renumber(tiers: Sequence[PriceTier]) -> None:
+    """Positions 0, 1, 2 … in this order; only the tiers whose position changes are written."""
+    changed = []
+    for index, tier in enumerate(tiers):
+        if tier.position != index:
+            tier.position = index
+            changed.append(tier)
+    if changed:
+        PriceTier.objects.bulk_update(changed, ["position"])
+
+
+def _tiers_locked(course_id: int) -> list[PriceTier]:
+    return list(
+        PriceTier.objects.select_for_update().filter(course_id=course_id).order_by(*TIER_ORDER)
+    )
+
+
+def _tiers_place(tier: PriceTier, position: int) -> None:
+    tiers = [t for t in _tiers_locked(tier.course_id) if t.pk != tier.pk]
+    tiers.insert(max(0, min(int(position), len(tiers))), tier)
+    _tiers_renumber(tiers)
+
+
+@transaction.atomic
+def course_tier_move(*, course: Course, tier: PriceTier, offset: int) -> PriceTier:
+    """Move one of the course's tiers ``offset`` places (-1 up, +1 down) in its list; at the
+    top or the bottom it stays where it is."""
+    if tier.course_id != course.pk:
+        raise ValidationError({"tier": TIER_OF_ANOTHER_COURSE})
+    tiers = _tiers_locked(course.pk)
+    index = next(i for i, t in enumerate(tiers) if t.pk == tier.pk)
+    moved = tiers.pop(index)
+    tiers.insert(max(0, min(index + offset, len(tiers))), moved)
+    _tiers_renumber(tiers)
+    _course_changed(course.pk, course.owner_id)
+    return moved
+
+
+@transaction.atomic
+def course_tiers_reorder(*, course: Course, tier_ids: Sequence[int]) -> list[PriceTier]:
+    """Put the course's tiers in the order of ``tier_ids``, which lists each of them once."""
+    tiers = {t.pk: t for t in _tiers_locked(course.pk)}
+    ids = [int(pk) for pk in tier_ids]
+    if len(ids) != len(tiers) or set(ids) != set(tiers):
+        raise ValidationError({"tiers": TIER_ORDER_INCOMPLETE})
+    ordered = [tiers[pk] for pk in ids]
+    _tiers_renumber(ordered)
+    _course_changed(course.pk, course.owner_id)
+    return ordered

@@ -11,6 +11,8 @@ urlpatterns = [
     path("<int:course_id>/tiers/new/", views.tier_new, name="tier_new"),
     path("<int:course_id>/tiers/<int:tier_id>/", views.tier_edit, name="tier_edit"),
     path("<int:course_id>/tiers/<int:tier_id>/delete/", views.tier_delete, name="tier_delete"),
+    path("<int:course_id>/tiers/<int:tier_id>/move/", views.tier_move, name="tier_move"),
+    path("<int:course_id>/tiers/order/", views.tier_order, name="tier_order"),
     path("<int:course_id>/discounts/new/", views.discount_new, name="discount_new"),
     path(
         "<int:course_id>/discounts/<int:discount_id>/delete/",

@@ -59,6 +59,8 @@ class CourseSpec:
     audience_tags: tuple[str, ...] = ()
     # What the course's videos are about: each video takes one, so they match the course.
     video_topics: tuple[str, ...] = ()
+    # The course's own hashtags (a Go course's videos are not tagged #Python).
+    hashtags: tuple[str, ...] = ()
 
 
 DEMO_COURSES = (
@@ -73,6 +75,7 @@ DEMO_COURSES = (
         14,
         ("beginners", "career changers", "mass market"),
         ("Python 自动化", "Excel 自动化", "办公脚本", "爬虫入门", "数据清洗"),
+        hashtags=("#Python", "#办公自动化", "#Excel", "#职场", "#干货"),
     ),
     CourseSpec(
         "go-microservices",
@@ -90,6 +93,7 @@ DEMO_COURSES = (
         9,
         ("developers", "professionals"),
         ("Go 并发", "微服务拆分", "gRPC 实战", "Go 性能调优", "服务治理"),
+        hashtags=("#Go语言", "#微服务", "#后端", "#编程", "#干货"),
     ),
     CourseSpec(
         "system-design",
@@ -102,6 +106,7 @@ DEMO_COURSES = (
         0,
         ("developers", "professionals", "managers"),
         ("系统设计", "面试刷题", "高并发架构", "缓存设计", "消息队列"),
+        hashtags=("#系统设计", "#面试", "#架构", "#程序员", "#职场"),
     ),
 )
 DEMO2_COURSES = (
@@ -238,6 +243,7 @@ def _seed_videos(user, course, spec, today, platforms, rng, count) -> list[Video
         state = PipelineStatus.PUBLISHED if published else UNPUBLISHED_STATES[i % 5]
         age = int(rng.integers(5, 150)) if published else 0
         topics = spec.video_topics or (spec.topic,)
+        tags = spec.hashtags or HASHTAGS
         # Topic and hook change together so no two videos of a course share a title.
         topic = topics[i % len(topics)]
         hook = TITLE_HOOKS[(i // len(topics) + i) % len(TITLE_HOOKS)]
@@ -253,7 +259,7 @@ def _seed_videos(user, course, spec, today, platforms, rng, count) -> list[Video
             length_seconds=int(rng.integers(30, 420)),
             production_level=int(rng.integers(2, 6)),
             usefulness=int(rng.integers(2, 6)),
-            hashtags=" ".join(HASHTAGS[j % len(HASHTAGS)] for j in range(i, i + 3)),
+            hashtags=" ".join(tags[j % len(tags)] for j in range(i, i + 3)),
             script_opening="你是不是也遇到过这个问题？" if i % 2 else "先说结论：",
             script_body=f"用一个真实例子讲清楚{topic}的关键步骤。",
             script_closing="完整代码在课程里，评论区领取资料。",

@@ -20,6 +20,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.codes import code_normalize
 from courses.models import Course, PriceTier, Sale
@@ -189,37 +191,52 @@ def _sale_from_row(
 
     sold_at = None
     if not cells[SOLD_AT]:
-        fail(SOLD_AT, "the time of sale is missing")
+        fail(SOLD_AT, _("the time of sale is missing"))
     else:
         sold_at = parse_datetime_cell(values[SOLD_AT])
         if sold_at is None:
-            fail(SOLD_AT, f'"{cells[SOLD_AT]}" is not a date and time (e.g. 2025-03-01 20:15)')
+            fail(
+                SOLD_AT,
+                _('"%(value)s" is not a date and time (e.g. 2025-03-01 20:15)')
+                % {"value": cells[SOLD_AT]},
+            )
         elif sold_at > timezone.now() + timedelta(days=1):
-            fail(SOLD_AT, f"{cells[SOLD_AT]} is in the future")
+            fail(SOLD_AT, _("%(value)s is in the future") % {"value": cells[SOLD_AT]})
 
     course = _course(cells[COURSE], lambda message: fail(COURSE, message), lookups)
     tier = None
     if course and cells.get(TIER):
         tier = lookups.tiers.get((course.pk, _fold(cells[TIER])))
         if tier is None:
-            fail(TIER, f'course "{course.title}" has no tier "{cells[TIER]}"')
+            fail(
+                TIER,
+                _('course "%(course)s" has no tier "%(tier)s"')
+                % {"course": course.title, "tier": cells[TIER]},
+            )
 
     platform = None
     if cells.get(PLATFORM):
         slug = platform_slug_for(cells[PLATFORM], lookups.platform_names)
         platform = lookups.platforms.get(slug) if slug else None
         if platform is None:
-            fail(PLATFORM, f'unknown platform "{cells[PLATFORM]}"')
+            fail(PLATFORM, _('unknown platform "%(name)s"') % {"name": cells[PLATFORM]})
 
     quantity = _quantity(cells[QUANTITY], lambda message: fail(QUANTITY, message))
     unit_price = _price(cells[UNIT_PRICE], lambda message: fail(UNIT_PRICE, message))
 
     order_ref = cells.get(ORDER_REF, "")
     if len(order_ref) > ORDER_REF_MAX:
-        fail(ORDER_REF, f"the order reference is longer than {ORDER_REF_MAX} characters")
+        fail(
+            ORDER_REF,
+            _("the order reference is longer than %(limit)s characters") % {"limit": ORDER_REF_MAX},
+        )
     tracking_code = code_normalize(cells.get(TRACKING_CODE, ""))
     if len(tracking_code) > TRACKING_CODE_MAX:
-        fail(TRACKING_CODE, f"the tracking code is longer than {TRACKING_CODE_MAX} characters")
+        fail(
+            TRACKING_CODE,
+            _("the tracking code is longer than %(limit)s characters")
+            % {"limit": TRACKING_CODE_MAX},
+        )
 
     source_video_id = None
     if cells.get(SOURCE_VIDEO):
@@ -227,9 +244,12 @@ def _sale_from_row(
         if platform:
             candidates = [c for c in candidates if c[0] == platform.pk]
         if not candidates:
-            fail(SOURCE_VIDEO, f'none of your videos has the id "{cells[SOURCE_VIDEO]}"')
+            fail(
+                SOURCE_VIDEO,
+                _('none of your videos has the id "%(id)s"') % {"id": cells[SOURCE_VIDEO]},
+            )
         elif len(candidates) > 1:
-            fail(SOURCE_VIDEO, "videos on several platforms have this id; add a platform column")
+            fail(SOURCE_VIDEO, _("videos on several platforms have this id; add a platform column"))
         else:
             source_video_id = candidates[0][1]
 
@@ -259,7 +279,7 @@ def _sale_from_row(
 
 def _course(text: str, fail, lookups: _Lookups) -> Course | None:
     if not text:
-        fail("the course is missing")
+        fail(_("the course is missing"))
         return None
     course = lookups.courses_by_slug.get(_fold(text))
     if course:
@@ -268,30 +288,36 @@ def _course(text: str, fail, lookups: _Lookups) -> Course | None:
     if len(matches) == 1:
         return matches[0]
     if matches:
-        fail(f'several of your courses are titled "{text}"; use the course slug')
+        fail(
+            _('several of your courses are titled "%(title)s"; use the course slug')
+            % {"title": text}
+        )
     else:
-        fail(f'none of your courses has the slug or title "{text}"')
+        fail(_('none of your courses has the slug or title "%(text)s"') % {"text": text})
     return None
 
 
 def _quantity(text: str, fail) -> int | None:
     if not text:
-        fail("the quantity is missing")
+        fail(_("the quantity is missing"))
         return None
     try:
         number = Decimal(text.replace(",", ""))
     except InvalidOperation:
-        fail(f'"{text}" is not a number')
+        fail(_('"%(value)s" is not a number') % {"value": text})
         return None
     if number != number.to_integral_value() or not 1 <= number <= MAX_QUANTITY:
-        fail(f"{text} is not a whole number from 1 to {MAX_QUANTITY:,}")
+        fail(
+            _("%(value)s is not a whole number from 1 to %(limit)s")
+            % {"value": text, "limit": f"{MAX_QUANTITY:,}"}
+        )
         return None
     return int(number)
 
 
 def _price(text: str, fail) -> Decimal | None:
     if not text:
-        fail("the unit price is missing")
+        fail(_("the unit price is missing"))
         return None
     cleaned = text
     for symbol in ("¥", "￥", "元", "CNY", "RMB", "$", ",", " "):
@@ -299,13 +325,16 @@ def _price(text: str, fail) -> Decimal | None:
     try:
         price = Decimal(cleaned)
     except InvalidOperation:
-        fail(f'"{text}" is not an amount')
+        fail(_('"%(value)s" is not an amount') % {"value": text})
         return None
     if not price.is_finite() or price < 0 or price > MAX_PRICE:
-        fail(f"{text} is not an amount from 0 to {MAX_PRICE:,}")
+        fail(
+            _("%(value)s is not an amount from 0 to %(limit)s")
+            % {"value": text, "limit": f"{MAX_PRICE:,}"}
+        )
         return None
     if price != price.quantize(CENT):
-        fail(f"{text} has more than two decimals")
+        fail(_("%(value)s has more than two decimals") % {"value": text})
         return None
     return price.quantize(CENT)
 
@@ -331,10 +360,18 @@ def _drop_duplicate_orders(
             log.add(
                 row,
                 mapping.header_of(ORDER_REF),
-                f'order "{sale.order_ref}" appears on row {seen[key][0]} with other values',
+                _('order "%(order)s" appears on row %(row)s with other values')
+                % {"order": sale.order_ref, "row": seen[key][0]},
             )
     if repeats:
-        result.notes.append(f"{repeats} row(s) repeated an order exactly; counted once")
+        result.notes.append(
+            ngettext(
+                "%(count)s row repeated an order exactly; counted once",
+                "%(count)s rows repeated an order exactly; counted once",
+                repeats,
+            )
+            % {"count": repeats}
+        )
     return kept
 
 

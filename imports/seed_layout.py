@@ -33,6 +33,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from analytics.formulas import (
     ENGAGEMENT_WEIGHTS,
@@ -203,7 +204,7 @@ def seed_file_read(path: str | Path, *, name: str | None = None) -> SeedFile:
     try:
         table = table_open(path, log)
     except OSError as exc:
-        log.add(None, None, f"cannot read the file ({exc})")
+        log.add(None, None, _("cannot read the file (%(error)s)") % {"error": exc})
         raise SeedFileError(name, log) from exc
     if table is None:
         raise SeedFileError(name, log)
@@ -212,7 +213,7 @@ def seed_file_read(path: str | Path, *, name: str | None = None) -> SeedFile:
         raise SeedFileError(name, log)
     rows, sales = _rows(_records(table, log), header, labels=table.header, log=log)
     if not rows and not log:
-        log.add(2, None, "the file has a header but no data rows")
+        log.add(2, None, _("the file has a header but no data rows"))
     _disagreements(sales, header, table.header, log)
     if log:
         raise SeedFileError(name, log)
@@ -252,11 +253,11 @@ def _header(labels: list[str], log: IssueLog) -> dict[str, int]:
         if not name:
             continue
         if name in header:
-            log.add(1, label, "appears twice in the header")
+            log.add(1, label, _("appears twice in the header"))
         header.setdefault(name, index)
     for column in COLUMNS:
         if column not in header:
-            log.add(1, column, "missing from the header")
+            log.add(1, column, _("missing from the header"))
     return header
 
 
@@ -304,7 +305,10 @@ def _rows(
         if course_id is None or any(value is None for value in values) or cell.failed:
             continue
         if length > _MAX_LENGTH_SECONDS / 60:
-            cell.fail(VIDEO_LENGTH, f"{length:g} minutes is too long to store")
+            cell.fail(
+                VIDEO_LENGTH,
+                _("%(minutes)s minutes is too long to store") % {"minutes": f"{length:g}"},
+            )
             continue
         positions[course_id] = positions.get(course_id, 0) + 1
         rows.append(
@@ -351,22 +355,26 @@ class _Cells:
     def course_id(self) -> str | None:
         value = self.raw(COURSE_ID)
         if not value:
-            return self.fail(COURSE_ID, "is empty; every row names its course")
+            return self.fail(COURSE_ID, _("is empty; every row names its course"))
         if len(value) > _MAX_COURSE_ID:
-            return self.fail(COURSE_ID, f"is longer than {_MAX_COURSE_ID} characters")
+            return self.fail(
+                COURSE_ID, _("is longer than %(limit)s characters") % {"limit": _MAX_COURSE_ID}
+            )
         return value
 
     def number(self, column: str) -> float | None:
         text = self.raw(column)
         if not text:
-            return self.fail(column, "is empty; a number is needed")
+            return self.fail(column, _("is empty; a number is needed"))
         if not _NUMBER.fullmatch(text):
-            return self.fail(column, f"{text!r} is not a number")
+            return self.fail(column, _("%(value)r is not a number") % {"value": text})
         value = float(text)
         if not math.isfinite(value):
-            return self.fail(column, f"{text!r} is too large")
+            return self.fail(column, _("%(value)r is too large") % {"value": text})
         if value < 0:
-            return self.fail(column, f"{text} is negative; it must be 0 or more")
+            return self.fail(
+                column, _("%(value)s is negative; it must be 0 or more") % {"value": text}
+            )
         return value
 
     def score(self, column: str) -> float | None:
@@ -374,7 +382,10 @@ class _Cells:
         if value is None:
             return None
         if not 1 <= value <= 5 or value != int(value):
-            return self.fail(column, f"{self.raw(column)} is not a whole number from 1 to 5")
+            return self.fail(
+                column,
+                _("%(value)s is not a whole number from 1 to 5") % {"value": self.raw(column)},
+            )
         return value
 
     def price(self, column: str) -> Decimal | None:
@@ -382,9 +393,15 @@ class _Cells:
             return None
         price = Decimal(self.raw(column))
         if price > _MAX_PRICE:  # checked first: quantizing a huge number raises
-            return self.fail(column, f"{self.raw(column)} is above the largest price {_MAX_PRICE}")
+            return self.fail(
+                column,
+                _("%(value)s is above the largest price %(limit)s")
+                % {"value": self.raw(column), "limit": _MAX_PRICE},
+            )
         if price != price.quantize(CENT):
-            return self.fail(column, f"{self.raw(column)} has more than 2 decimal places")
+            return self.fail(
+                column, _("%(value)s has more than 2 decimal places") % {"value": self.raw(column)}
+            )
         return price.quantize(CENT)
 
 
@@ -397,11 +414,16 @@ def _disagreements(
         for column, mine in values.items():
             reference_row, theirs = first.setdefault((course_id, column), (row, mine))
             if mine != theirs:
-                message = (
-                    f"{mine:g} disagrees with {theirs:g} in row {reference_row} for course "
-                    f"{course_id!r}; a course's {', '.join(COURSE_COLUMNS)} must be the same "
-                    "on all its rows"
-                )
+                message = _(
+                    "%(mine)s disagrees with %(theirs)s in row %(row)s for course %(course)r; a "
+                    "course's %(columns)s must be the same on all its rows"
+                ) % {
+                    "mine": f"{mine:g}",
+                    "theirs": f"{theirs:g}",
+                    "row": reference_row,
+                    "course": course_id,
+                    "columns": ", ".join(COURSE_COLUMNS),
+                }
                 log.add(row, labels[header[column]], message)
 
 
@@ -530,6 +552,14 @@ class Tally:
     def __str__(self) -> str:
         return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
 
+    def shown(self) -> str:
+        """The same in the language of the job (the import page's notes)."""
+        return _("%(created)s created, %(updated)s updated, %(unchanged)s unchanged") % {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+        }
+
 
 @dataclass
 class ImportResult:
@@ -625,8 +655,11 @@ def seed_courses_import(
                 # The file was valid, so this is the database disagreeing, e.g. another import
                 # of the same course committing first. The transaction rolls back entirely.
                 raise SeedImportError(
-                    f"course {seed_course.course_id!r} could not be saved ({exc}); "
-                    "nothing was written, try again"
+                    _(
+                        "course %(course)r could not be saved (%(error)s); nothing was written, "
+                        "try again"
+                    )
+                    % {"course": seed_course.course_id, "error": exc}
                 ) from exc
         # The services announced course.changed / video.changed: the figures follow after
         # the commit, and a dry run rolls the announcements back with the rows.
@@ -680,9 +713,9 @@ def _tally(result: FileResult, done: ImportResult, seed: SeedFile) -> None:
     result.committed = not done.dry_run
     result.platform = done.platform_name
     result.notes = [
-        f"courses: {done.courses}",
-        f"price tiers: {done.tiers}",
-        f"videos: {done.videos}",
+        _("courses: %(tally)s") % {"tally": done.courses.shown()},
+        _("price tiers: %(tally)s") % {"tally": done.tiers.shown()},
+        _("videos: %(tally)s") % {"tally": done.videos.shown()},
     ]
     result.preview = [
         {

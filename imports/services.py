@@ -57,7 +57,12 @@ def platform_resolve(value: Platform | str | None) -> Platform | None:
     slug = platform_slug_for(value, known)
     if slug not in platforms:
         names = ", ".join(p.name for p in platforms.values())
-        raise ValidationError({"platform": f'unknown platform "{value}" (one of: {names})'})
+        raise ValidationError(
+            {
+                "platform": _('unknown platform "%(name)s" (one of: %(known)s)')
+                % {"name": value, "known": names}
+            }
+        )
     return platforms[slug]
 
 
@@ -88,18 +93,18 @@ def import_job_create(
     size = file.size or 0
     limit = settings.IMPORT_MAX_FILE_MB * 2**20
     if size == 0:
-        raise ValidationError({"file": "the file is empty"})
+        raise ValidationError({"file": _("the file is empty")})
     if size > limit:
         raise ValidationError(
             {
-                "file": f"the file is {size / 2**20:.1f} MB; the limit is "
-                f"{settings.IMPORT_MAX_FILE_MB} MB"
+                "file": _("the file is %(size)s MB; the limit is %(limit)s MB")
+                % {"size": f"{size / 2**20:.1f}", "limit": settings.IMPORT_MAX_FILE_MB}
             }
         )
     if Path(name).suffix.lower() not in ACCEPTED_SUFFIXES:
-        raise ValidationError({"file": "upload a .csv or .xlsx file"})
+        raise ValidationError({"file": _("upload a .csv or .xlsx file")})
     if kind == ImportJob.Kind.SALES and platform:
-        raise ValidationError({"platform": "a sales list names the platform on each row"})
+        raise ValidationError({"platform": _("a sales list names the platform on each row")})
     job = ImportJob(
         owner=owner,
         kind=kind,
@@ -247,7 +252,11 @@ def _run(*, job_id: int) -> ImportJob | None:
         logger.warning("import job %s: soft time limit reached; marked failed", job_id)
         return _stopped(job_id, "time_limit")
     except Exception as exc:
-        import_job_fail(job_id=job_id, message=f"the import stopped: {type(exc).__name__}: {exc}")
+        import_job_fail(
+            job_id=job_id,
+            message=_("the import stopped: %(kind)s: %(error)s")
+            % {"kind": type(exc).__name__, "error": exc},
+        )
         raise
     return finished[0] if finished else _finish(job, result)
 
@@ -416,10 +425,10 @@ def import_job_import_previewed(*, job: ImportJob, submit_key=None) -> ImportJob
     """Start the real import of a file that was previewed: a new job on the same stored file
     with the same choices. Refused while the preview runs or when it found errors."""
     if not job.dry_run:
-        raise ValidationError("this job was already an import, not a preview")
+        raise ValidationError(_("this job was already an import, not a preview"))
     if job.status != ImportJob.Status.SUCCEEDED:
         raise ValidationError(
-            "the preview has not finished cleanly: fix the file and upload it again"
+            _("the preview has not finished cleanly: fix the file and upload it again")
         )
     return _job_again(job, dry_run=False, submit_key=submit_key)
 

@@ -61,7 +61,22 @@ def column_letter(index: int) -> str:
 def column_label(header: list[str], index: int) -> str:
     if 0 <= index < len(header) and header[index]:
         return header[index]
-    return f"{column_letter(index)} (no header)"
+    return no_header_label(index)
+
+
+def no_header_label(index: int) -> str:
+    """A column without a header, named as the spreadsheet names it: "D (no header)"."""
+    return gettext("%(letter)s (no header)") % {"letter": column_letter(index)}
+
+
+def too_many_rows_message(max_rows: int) -> str:
+    return gettext("the file has more than %(limit)s rows (IMPORT_MAX_ROWS)") % {
+        "limit": f"{max_rows:,}"
+    }
+
+
+def unreadable_xlsx_message(error) -> str:
+    return gettext("this is not a readable .xlsx workbook (%(error)s)") % {"error": error}
 
 
 def table_open(
@@ -75,14 +90,14 @@ def table_open(
     path = Path(path)
     size = path.stat().st_size
     if size == 0:
-        log.add(None, None, "the file is empty")
+        log.add(None, None, gettext("the file is empty"))
         return None
     if size > max_bytes:
         log.add(
             None,
             None,
-            f"the file is {size / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB "
-            "(IMPORT_MAX_FILE_MB)",
+            gettext("the file is %(size)s MB; the limit is %(limit)s MB (IMPORT_MAX_FILE_MB)")
+            % {"size": f"{size / 2**20:.1f}", "limit": f"{max_bytes / 2**20:.0f}"},
         )
         return None
     with open(path, "rb") as handle:
@@ -90,10 +105,18 @@ def table_open(
     if head.startswith(ZIP_MAGIC):
         return _xlsx_open(path, log, max_rows=max_rows)
     if head.startswith(OLE_MAGIC):
-        log.add(None, None, "this is an old Excel .xls workbook; save it as .xlsx or as CSV UTF-8")
+        log.add(
+            None,
+            None,
+            gettext("this is an old Excel .xls workbook; save it as .xlsx or as CSV UTF-8"),
+        )
         return None
     if head.startswith(UTF16_BOMS):
-        log.add(None, None, 'this is UTF-16 text (Excel\'s "Unicode text"); save it as CSV UTF-8')
+        log.add(
+            None,
+            None,
+            gettext('this is UTF-16 text (Excel\'s "Unicode text"); save it as CSV UTF-8'),
+        )
         return None
     return _csv_open(path, log, max_rows=max_rows)
 
@@ -325,21 +348,28 @@ class _Structure:
             self.log.add(
                 self.records + 1,
                 column_label(self.header, cell),
-                'a quote (") opens a cell here and is never closed, so the rest of the file '
-                "would be read as one cell",
+                gettext(
+                    'a quote (") opens a cell here and is never closed, so the rest of the file '
+                    "would be read as one cell"
+                ),
             )
         for row, cell in sorted(set(self.nul_cells)):
             self.log.add(
-                row, column_label(self.header, cell), "contains a NUL byte (a damaged file?)"
+                row,
+                column_label(self.header, cell),
+                gettext("contains a NUL byte (a damaged file?)"),
             )
         if self.nul_count > len(self.nul_cells):
             self.log.add_count(1)  # more NUL bytes: one more problem, not one per byte
         for row, cells in self.extra_cells:
             self.log.add(
                 row,
-                f"{column_letter(len(self.header))} (no header)",
-                f"has {cells} cells but the header has {len(self.header)} columns "
-                "(a comma inside a cell that is not quoted?)",
+                no_header_label(len(self.header)),
+                gettext(
+                    "has %(cells)s cells but the header has %(columns)s columns "
+                    "(a comma inside a cell that is not quoted?)"
+                )
+                % {"cells": f"{cells:,}", "columns": f"{len(self.header):,}"},
             )
         self.log.add_count(self.extra_count - len(self.extra_cells))
         return records
@@ -377,7 +407,7 @@ def _csv_open(path: Path, log: IssueLog, *, max_rows: int) -> Table | None:
         log.add(1, None, bounds.cell_too_long_message(max_chars))
         return None
     if not any(header):
-        log.add(1, None, "the header row is empty")
+        log.add(1, None, gettext("the header row is empty"))
         return None
 
     structure = _Structure(ord(delimiter), header, log, max_rows)
@@ -385,14 +415,16 @@ def _csv_open(path: Path, log: IssueLog, *, max_rows: int) -> Table | None:
     if structure.refused:
         return None
     if structure.too_many_rows:
-        log.add(None, None, f"the file has more than {max_rows:,} rows (IMPORT_MAX_ROWS)")
+        log.add(None, None, too_many_rows_message(max_rows))
         return None
     if bad_offset is not None:
         row, cell = structure.located.get(bad_offset, (None, 0))
         log.add(
             row,
             column_label(header, cell) if row else None,
-            "these bytes are neither UTF-8 nor GB18030/GBK text; save the file as CSV UTF-8",
+            gettext(
+                "these bytes are neither UTF-8 nor GB18030/GBK text; save the file as CSV UTF-8"
+            ),
         )
     if log:
         return None
@@ -439,7 +471,9 @@ def _csv_chunks(
                 chunk.index = chunk.index + 2
                 yield chunk
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        log.add(None, None, f"the file could not be read as CSV: {exc}")
+        log.add(
+            None, None, gettext("the file could not be read as CSV: %(error)s") % {"error": exc}
+        )
 
 
 # --- XLSX -------------------------------------------------------------------------------------
@@ -508,16 +542,16 @@ def _xlsx_open(path: Path, log: IssueLog, *, max_rows: int) -> Table | None:
         log.add(None, None, _UNSAFE_XML())
         return None
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError, SyntaxError) as exc:
-        log.add(None, None, f"this is not a readable .xlsx workbook ({exc})")
+        log.add(None, None, unreadable_xlsx_message(exc))
         return None
     if not any(header):
-        log.add(1, None, "the header row is empty")
+        log.add(1, None, gettext("the header row is empty"))
         return None
     if len(header) > settings.IMPORT_MAX_COLUMNS:
         log.add(1, None, bounds.too_many_cells_message(settings.IMPORT_MAX_COLUMNS))
         return None
     if rows_total is not None and rows_total > max_rows:
-        log.add(None, None, f"the file has more than {max_rows:,} rows (IMPORT_MAX_ROWS)")
+        log.add(None, None, too_many_rows_message(max_rows))
         return None
     return Table(path=path, format="xlsx", header=header, rows_total=rows_total)
 
@@ -540,7 +574,7 @@ def _xlsx_chunks(
         first_row = 2
         for number, values in enumerate(rows, start=2):
             if number - 1 > max_rows:
-                log.add(None, None, f"the file has more than {max_rows:,} rows (IMPORT_MAX_ROWS)")
+                log.add(None, None, too_many_rows_message(max_rows))
                 return
             if len(values) > max_columns:
                 log.add(number, None, bounds.too_many_cells_message(max_columns))

@@ -39,3 +39,24 @@ def test_pages_speak_chinese():
         assert translation.gettext("Dashboard") == "仪表盘"
         assert translation.gettext("Pre-launch") == "预热期"
         assert translation.gettext("Import this file") == "导入此文件"
+
+
+def test_the_admin_titles_are_translated(creator_client):
+    """The admin's header, window title and index title follow the reader's language."""
+    english = creator_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Your courses, videos and campaigns" in english
+    assert "<title>Your courses, videos and campaigns | CourseReel admin</title>" in english
+    chinese = creator_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    with translation.override("zh-hans"):
+        titles = [
+            translation.gettext(text)
+            for text in (
+                "CourseReel administration",
+                "CourseReel admin",
+                "Your courses, videos and campaigns",
+            )
+        ]
+    assert all(title in chinese for title in titles)
+    assert "Your courses, videos and campaigns" not in chinese
+    assert "CourseReel administration" not in chinese
+    assert titles[2] == "你的课程、视频与营销活动"

@@ -11,9 +11,18 @@
     var wrap = document.querySelector(".planner-wrap");
     var today = wrap && wrap.querySelector("th[data-today]");
     var head = wrap && wrap.querySelector("th.rowhead, td.rowhead");
+    scrollHint();
     if (!today || wrap.scrollWidth <= wrap.clientWidth) return;
     wrap.scrollLeft = Math.max(0, today.offsetLeft - (head ? head.offsetWidth : 0) - 124);
   }
+  // Say so when the calendar is wider than its box (the days past the edge are easy to miss).
+  function scrollHint() {
+    var wrap = document.querySelector(".planner-wrap");
+    var hint = document.querySelector("[data-scroll-hint]");
+    if (hint) hint.hidden = !wrap || wrap.scrollWidth <= wrap.clientWidth;
+  }
+  document.addEventListener("htmx:afterSettle", scrollHint);
+  window.addEventListener("resize", scrollHint);
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", scrollToToday);
   else scrollToToday();
 

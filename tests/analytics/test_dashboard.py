@@ -2,7 +2,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from analytics import engine
 from analytics.dashboard import dashboard_data
@@ -139,3 +139,30 @@ def test_numbers_and_dates_follow_the_language(creator, creator_client):
     # Django's zh-Hans groups by four digits without a separator; ours by thousands.
     assert "1,234,567" in chinese and ">1234567<" not in chinese
     assert f"数据截至 {day.year}年{day.month}月{day.day}日" in chinese
+
+
+def test_the_chart_dates_are_in_the_pages_format_not_iso(creator, creator_client):
+    import html
+    import json
+    import re
+
+    VideoDailyStatFactory(video=VideoFactory(owner=creator), date=timezone.localdate())
+    last = timezone.localdate() - timedelta(days=1)
+
+    def labels(language):
+        page = creator_client.get("/?period=7", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        spec = json.loads(html.unescape(re.search(r'data-chart="([^"]+)"', page).group(1)))
+        return spec["labels"]
+
+    assert labels("en")[-1] == f"{last.day} {last:%b}"
+    assert labels("zh-hans")[-1] == f"{last.month}月{last.day}日"
+    assert not any(re.fullmatch(r"\d{4}-\d\d-\d\d", label) for label in labels("en"))
+
+
+def test_an_alerts_list_of_platforms_uses_the_languages_separator():
+    from django.utils.translation import pgettext
+
+    with translation.override("zh-hans"):
+        assert pgettext("between the items of a list", ", ") == "、"
+    with translation.override("en"):
+        assert pgettext("between the items of a list", ", ") == ", "

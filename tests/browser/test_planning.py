@@ -196,3 +196,6 @@ def test_planner_opens_on_today(page):
     box, wrap = today.bounding_box(), page.locator(".planner-wrap").bounding_box()
     # Today's column is inside the scroller's view, right of the sticky platform column.
     assert wrap["x"] + 130 <= box["x"] and box["x"] + box["width"] <= wrap["x"] + wrap["width"]
+    # The calendar is wider than its box: a line says so, with the campaign's first and last day.
+    expect(page.locator("[data-scroll-hint]")).to_be_visible()
+    expect(page.locator("[data-scroll-hint]")).to_contain_text("Scroll the calendar sideways")

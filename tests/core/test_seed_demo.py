@@ -184,3 +184,5 @@ def test_demo_videos_have_unique_titles_matching_their_course():
     specs = {spec.slug: spec for spec in DEMO_COURSES}
     for video in videos:
         assert video.topic in specs[video.course.slug].video_topics
+        # Its hashtags are the course's own (no #Go语言 on a Python course's video).
+        assert set(video.hashtags.split()) <= set(specs[video.course.slug].hashtags)
