@@ -393,6 +393,7 @@ def derive_days(
             int(counts[row, column]),
         ]
     gains[falls] = 0
+    estimated_rows = _spread_over_unknown(gains, has_gain, before, days)
 
     segments = np.flatnonzero(~first)  # every observation after a video's first one
     if not len(segments):
@@ -407,7 +408,7 @@ def derive_days(
     day_to = days[segments]
     day_from = days[segments - 1]
     spread = np.maximum(day_to - day_from, 1)
-    estimated_segment = spread > 1
+    estimated_segment = (spread > 1) | estimated_rows[segments]
     # One expanded row per (segment, day it covers): the days after the earlier observation
     # up to the later one's day.
     total = int(spread.sum())
@@ -446,6 +447,36 @@ def derive_days(
         estimated=np.logical_or.reduceat(estimated, group_starts),
         corrections=corrections,
     )
+
+
+def _spread_over_unknown(gains, has_gain, before, days) -> np.ndarray:
+    """A count the observations between two that report it did not know (a source without
+    views between two with them): its gain belongs to all the days since the one that knew
+    it, spread evenly (the later days get the remainder) over the observations in between,
+    which then know it too; those days are estimated when it spans more than one. In place
+    on ``gains``; returns the rows whose days became estimated. Rare, so a plain loop."""
+    n = len(days)
+    estimated = np.zeros(n, dtype=bool)
+    rows, columns = np.nonzero(has_gain & (before >= 0) & (before < np.arange(n)[:, None] - 1))
+    for row, column in zip(rows.tolist(), columns.tolist(), strict=True):
+        start = int(before[row, column])
+        span = int(days[row] - days[start])
+        if span <= 0:
+            continue  # all on one day: the day's observations add up as they are
+        gain = int(gains[row, column])
+        whole, extra = divmod(gain, span)
+
+        def upto(k: int, whole=whole, extra=extra, span=span) -> int:
+            # the gain of the first k days of the span: the last ``extra`` days get one more
+            return k * whole + max(0, k - (span - extra))
+
+        for position in range(start + 1, row + 1):
+            low = int(days[position - 1] - days[start])
+            high = int(days[position] - days[start])
+            gains[position, column] = upto(high) - upto(low)
+            if span > 1 and high > low:
+                estimated[position] = True
+    return estimated
 
 
 def _store_corrections(corrections: dict[int, dict[str, list[int]]]) -> None:

@@ -167,38 +167,47 @@ def test_one_creators_snapshots_never_touch_anothers_videos(creator, other_creat
 
 
 def reference(observations):
-    """Day by day, the rule in words: per video, each observation after the first adds its
-    gain over the previous known value to the days since the previous observation."""
+    """Day by day, the rule in words: per video, each observation after the first covers the
+    days since the previous observation; each count's gain over its last known value goes to
+    the days since the observation that knew it, evenly (the later days get the remainder);
+    a day covered by a spread of more than one day is estimated."""
     out: dict[tuple[int, int], list] = {}
     by_video: dict[int, list] = {}
     for video, day, counts in observations:
         by_video.setdefault(video, []).append((day, counts))
     for video, items in by_video.items():
         last_known = [None] * len(SNAPSHOT_FIELDS)
+        known_day = [None] * len(SNAPSHOT_FIELDS)
         previous_day = None
         for day, counts in items:
             if previous_day is not None:
                 spread = max(day - previous_day, 1)
+                for step in range(spread):
+                    key = (video, day - spread + 1 + step)
+                    cell = out.setdefault(key, [[None] * len(SNAPSHOT_FIELDS), False])
+                    cell[1] = cell[1] or spread > 1
                 for f, value in enumerate(counts):
-                    gain = None
-                    if value >= 0 and last_known[f] is not None:
-                        gain = max(value - last_known[f], 0)
-                    for step in range(spread):
-                        key = (video, day - spread + 1 + step)
-                        cell = out.setdefault(key, [[None] * len(SNAPSHOT_FIELDS), False])
-                        cell[1] = cell[1] or spread > 1
-                        if gain is None:
-                            continue
-                        share = gain // spread + (step >= spread - gain % spread)
+                    if value < 0 or last_known[f] is None:
+                        continue
+                    gain = max(value - last_known[f], 0)
+                    span = day - known_day[f]
+                    if span == 0:
+                        cell = out[(video, day)]
+                        cell[0][f] = (cell[0][f] or 0) + gain
+                        continue
+                    for step in range(span):
+                        cell = out[(video, known_day[f] + 1 + step)]
+                        cell[1] = cell[1] or span > 1
+                        share = gain // span + (step >= span - gain % span)
                         cell[0][f] = (cell[0][f] or 0) + share
             for f, value in enumerate(counts):
                 if value >= 0:
-                    last_known[f] = value
+                    last_known[f], known_day[f] = value, day
             previous_day = day
     return out
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     st.lists(
         st.tuples(
@@ -265,3 +274,18 @@ def test_snapshots_of_another_creators_video_are_refused_and_nothing_is_stored(
     with pytest.raises(ValidationError):
         record(creator, observe(video, at(1), views=1), observe(theirs, at(1), views=5))
     assert VideoSnapshot.objects.count() == 0
+
+
+def test_a_gain_over_days_with_unknown_views_is_spread_over_them():
+    """Views known on day 0 (100) and day 3 (400), unknown between (a likes-only source),
+    likes known every day: the 300 views are spread over days 1-3 (estimated), so each day's
+    views and interactions come from the same days."""
+    views, likes = SNAPSHOT_FIELDS.index("views"), SNAPSHOT_FIELDS.index("likes")
+    counts = np.full((4, len(SNAPSHOT_FIELDS)), UNKNOWN, dtype=np.int64)
+    counts[:, likes] = [10, 20, 30, 40]
+    counts[0, views], counts[3, views] = 100, 400
+    derived = derive_days(np.zeros(4, np.int64), np.arange(4), counts, np.arange(4))
+    assert derived.days.tolist() == [1, 2, 3]
+    assert derived.counts[:, 0].tolist() == [100, 100, 100]
+    assert derived.counts[:, 3].tolist() == [10, 10, 10]
+    assert derived.estimated.tolist() == [True, True, True]
