@@ -275,7 +275,13 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # urllib3 logs every request's full URL at DEBUG, query string included, and some
+        # platforms take secrets there (Kuaishou's access_token and app_secret): never below
+        # WARNING, whatever LOG_LEVEL says.
+        "urllib3": {"level": "WARNING"},
+    },
 }
 
 # Fault injection for the worker-kill test only: seconds a recompute sleeps before committing.

@@ -27,13 +27,23 @@ class PlatformError(Exception):
 
     ``retry``: a later attempt may work (timeouts, 5xx, rate limits).
     ``reauthorise``: the creator must connect the account again; retrying is useless.
+    ``retry_at``: when the platform says a new attempt can work (an aware datetime, e.g. when
+    YouTube's daily quota resets); None when it does not say.
     """
 
-    def __init__(self, message: str, *, retry: bool = False, reauthorise: bool = False):
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry: bool = False,
+        reauthorise: bool = False,
+        retry_at: datetime | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.retry = retry
         self.reauthorise = reauthorise
+        self.retry_at = retry_at
 
     def __str__(self) -> str:
         return str(self.message)
@@ -76,6 +86,11 @@ class HttpClient:
 
     slug = ""
     base = ""
+    # HTTP statuses by which the platform says "too many requests" (retried later, not now,
+    # except 429 which is retried with backoff) ...
+    rate_statuses: frozenset[int] = frozenset({429})
+    # ... and by which it says the connection's key or token is refused (reconnect).
+    auth_statuses: frozenset[int] = frozenset()
 
     def __init__(self, *, on_rate_wait: Callable[[float], None] | None = None) -> None:
         self.on_rate_wait = on_rate_wait or (lambda seconds: None)
@@ -85,8 +100,44 @@ class HttpClient:
     def name(self) -> str:  # pragma: no cover - overridden
         return self.slug
 
+    def carries_error(self, answer: Any) -> bool:
+        """Whether a JSON answer holds the platform's own error (code, reason), which the
+        client maps to words; a 4xx answer without one is refused by its HTTP status."""
+        return False
+
+    def refused(self, status: int) -> PlatformError:
+        """A 4xx/5xx answer without the platform's own error, in plain words."""
+        from .messages import gettext as _
+
+        names = {"platform": self.name, "status": status}
+        if status in self.rate_statuses:
+            return PlatformError(
+                _("%(platform)s is limiting requests; the next sync tries again.")
+                % {"platform": self.name},
+                retry=True,
+            )
+        if status >= 500:
+            return PlatformError(
+                _("%(platform)s answered %(status)s; the next sync tries again.") % names,
+                retry=True,
+            )
+        if status in self.auth_statuses:
+            return PlatformError(
+                _(
+                    "%(platform)s no longer accepts this connection's key or authorisation "
+                    "(HTTP %(status)s): connect the account again."
+                )
+                % names,
+                reauthorise=True,
+            )
+        return PlatformError(
+            _("%(platform)s refused the request (HTTP %(status)s) without saying why.") % names
+        )
+
     def request(self, method: str, path: str, **kwargs) -> Any:
-        """JSON of a 2xx/4xx answer; retries 429 and 5xx with backoff and jitter, bounded."""
+        """JSON of a 2xx answer, or of a 4xx answer that holds the platform's own error (the
+        client maps it); any other 4xx/5xx raises :class:`PlatformError` by its status. Retries
+        429 and 5xx with backoff and jitter, bounded."""
         from .messages import gettext as _
 
         attempts = max(1, settings.PLATFORM_HTTP_ATTEMPTS)
@@ -116,27 +167,21 @@ class HttpClient:
                         self.on_rate_wait(wait)
                     time.sleep(wait)
                     continue
-                if status == 429:
-                    raise PlatformError(
-                        _("%(platform)s is limiting requests; the next sync tries again.")
-                        % {"platform": self.name},
-                        retry=True,
-                    )
-                raise PlatformError(
-                    _("%(platform)s answered %(status)s; the next sync tries again.")
-                    % {"platform": self.name, "status": status},
-                    retry=True,
-                )
+                raise self.refused(status)
             try:
-                return response.json()
+                answer = response.json()
             except ValueError:
                 if status >= 400:
-                    return {"_http_status": status}
+                    # an HTML error page (Bilibili's 412 ban, a proxy's 403): never a success
+                    raise self.refused(status) from None
                 raise PlatformError(
                     _("%(platform)s answered something that is not JSON.")
                     % {"platform": self.name},
                     retry=True,
                 ) from None
+            if status >= 400 and not self.carries_error(answer):
+                raise self.refused(status)
+            return answer
         raise PlatformError(self.name)  # pragma: no cover
 
     def _retry_after(self, response, attempt: int) -> float:

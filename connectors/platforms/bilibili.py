@@ -53,6 +53,8 @@ PAGE_SIZE = 100
 
 class BilibiliClient(HttpClient):
     slug = "bilibili"
+    # HTTP 412 is Bilibili's risk-control refusal of this server (an HTML page, no JSON)
+    rate_statuses = frozenset({412, 429})
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -63,6 +65,9 @@ class BilibiliClient(HttpClient):
     @property
     def name(self) -> str:
         return pgettext("platform", "Bilibili")
+
+    def carries_error(self, answer) -> bool:
+        return isinstance(answer, dict) and answer.get("code") not in (None, 0, "0")
 
     def _check(self, answer: dict, *, video_id: str = "") -> dict:
         code = answer.get("code", 0)

@@ -64,6 +64,7 @@ PAGE_SIZE = 20
 
 class DouyinClient(HttpClient):
     slug = "douyin"
+    auth_statuses = frozenset({401})
 
     def __init__(
         self, *, tokens: Tokens | None = None, on_tokens: TokensSaved | None = None, **kwargs
@@ -89,6 +90,13 @@ class DouyinClient(HttpClient):
             }
         )
         return f"{settings.DOUYIN_AUTHORIZE_BASE.rstrip('/')}{API['authorize']}?{query}"
+
+    def carries_error(self, answer) -> bool:
+        if not isinstance(answer, dict):
+            return False
+        data, extra = answer.get("data"), answer.get("extra")
+        codes = [part.get("error_code") for part in (data, extra) if isinstance(part, dict)]
+        return any(code not in (None, 0, "0") for code in codes)
 
     def _data(self, answer: dict) -> dict:
         data = answer.get("data") if isinstance(answer, dict) else None

@@ -32,8 +32,10 @@ from .oauth import Tokens, TokensSaved
 # - the list: public open-source clients of /openapi/photo/list found by code search read the
 #   photos from ``video_list`` (not ``data``), items {photo_id, caption, cover, play_url,
 #   create_time, like_count, comment_count, view_count, pending}, and page with cursor = a photo_id
-#   of the previous page. Not confirmed by any source found: create_time in milliseconds, and the
-#   name of the error text (``error_msg``).
+#   of the previous page. The issue (#13) gives the list directly under ``data`` (``data[]``); no
+#   source read here settles which one Kuaishou sends, so both are read: ``video_list`` first,
+#   then ``data`` (a list, or an object holding ``video_list``). Not confirmed by any source
+#   found: create_time in milliseconds, and the name of the error text (``error_msg``).
 API = {
     "authorize": "/oauth2/authorize",
     "access_token": "/oauth2/access_token",
@@ -42,7 +44,7 @@ API = {
     "scope": "user_info,user_video_info",
     "result": "result",
     "error": "error_msg",
-    "list": "video_list",
+    "list": ("video_list", "data"),  # the photos: the first of these keys holding a list
     "item_id": "photo_id",
     "title": "caption",
     "published_ms": "create_time",
@@ -61,8 +63,20 @@ class _Expired(Exception):
     """The access token expired: refresh it and ask again."""
 
 
+def _photos(answer: dict) -> list[dict]:
+    """The page's photos, from ``video_list`` or ``data[]`` (see API["list"])."""
+    for key in API["list"]:
+        value = answer.get(key)
+        if isinstance(value, dict):
+            value = value.get(API["list"][0])
+        if isinstance(value, list):
+            return [row for row in value if isinstance(row, dict)]
+    return []
+
+
 class KuaishouClient(HttpClient):
     slug = "kuaishou"
+    auth_statuses = frozenset({401})
 
     def __init__(
         self, *, tokens: Tokens | None = None, on_tokens: TokensSaved | None = None, **kwargs
@@ -98,6 +112,9 @@ class KuaishouClient(HttpClient):
             ),
             reauthorise=True,
         )
+
+    def carries_error(self, answer) -> bool:
+        return isinstance(answer, dict) and answer.get(API["result"]) not in (None, OK, str(OK))
 
     def _check(self, answer: dict) -> dict:
         try:
@@ -174,7 +191,7 @@ class KuaishouClient(HttpClient):
                 params["cursor"] = cursor
             try:
                 answer = self._check(self.request("GET", API["photo_list"], params=params))
-                return answer.get(API["list"]) or []
+                return _photos(answer)
             except _Expired:
                 if attempt:
                     raise PlatformError(

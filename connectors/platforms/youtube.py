@@ -6,6 +6,8 @@ Base URL: ``YOUTUBE_API_BASE``.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils.dateparse import parse_datetime
@@ -23,7 +25,10 @@ from .messages import gettext as _
 # developers.google.com/youtube/v3/docs/errors: "Core API errors" lists quotaExceeded (403) and
 # forbidden (403, "the request may not be properly authorized"). keyInvalid, keyExpired,
 # rateLimitExceeded and dailyLimitExceeded are Google's global API error reasons, not on that
-# page; no source read here confirms them, they are kept as they were.
+# page; no source read here confirms them, they are kept as they were. The key travels in the
+# X-goog-api-key header (Google APIs' documented alternative to the key= parameter: "System
+# parameters", cloud.google.com/apis/docs/system-parameters), so it is in no URL and no log.
+# The daily quota resets at midnight Pacific time (youtube/v3/getting-started#quota).
 API = {
     "videos": "/youtube/v3/videos",
     "videos_part": "statistics,snippet,contentDetails",
@@ -40,8 +45,20 @@ API = {
     "counts": {"views": "viewCount", "likes": "likeCount", "comments": "commentCount"},
 }
 IDS_PER_CALL = 50
-QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded", "rateLimitExceeded"})
+# The key's daily quota is used up: asking again before it resets only spends calls.
+QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
+# Too many requests a second/minute: a later sync may work.
+RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
+KEY_HEADER = "X-goog-api-key"
+QUOTA_ZONE = ZoneInfo("America/Los_Angeles")
 KEY_REASONS = frozenset({"keyInvalid", "keyExpired", "API_KEY_INVALID", "forbidden"})
+
+
+def quota_resets_at(now: datetime | None = None) -> datetime:
+    """The next midnight in America/Los_Angeles after ``now`` (aware), when the quota resets."""
+    local = (now or datetime.now(UTC)).astimezone(QUOTA_ZONE)
+    midnight = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=QUOTA_ZONE)
+    return midnight.astimezone(UTC)
 
 
 def _dig(value, path: tuple[str, ...]):
@@ -52,18 +69,23 @@ def _dig(value, path: tuple[str, ...]):
 
 class YouTubeClient(HttpClient):
     slug = "youtube-shorts"
+    auth_statuses = frozenset({401})
 
     def __init__(self, *, api_key: str, **kwargs) -> None:
         super().__init__(**kwargs)
         self.base = settings.YOUTUBE_API_BASE
         self.api_key = api_key
+        self.session.headers[KEY_HEADER] = api_key
+
+    def carries_error(self, answer) -> bool:
+        return isinstance(answer, dict) and isinstance(answer.get("error"), dict)
 
     @property
     def name(self) -> str:
         return pgettext("platform", "YouTube Shorts")
 
     def _get(self, path: str, params: dict) -> dict:
-        answer = self.request("GET", path, params={**params, "key": self.api_key})
+        answer = self.request("GET", path, params=params)
         error = answer.get("error") if isinstance(answer, dict) else None
         if not error:
             return answer
@@ -75,6 +97,12 @@ class YouTubeClient(HttpClient):
                     "YouTube says this API key has used its daily quota; the sync continues "
                     "after the quota resets (midnight Pacific time)."
                 ),
+                retry_at=quota_resets_at(),
+            )
+        if reasons & RATE_REASONS:
+            raise PlatformError(
+                _("%(platform)s is limiting requests; the next sync tries again.")
+                % {"platform": self.name},
                 retry=True,
             )
         if reasons & KEY_REASONS or "API key" in str(error.get("message", "")):

@@ -164,7 +164,8 @@ def test_youtube_videos_list_reads_the_string_counts(creator, httpserver):
     )
     outcome = platform_connection_sync(connection=connection)
     request = httpserver.log[0][0]
-    assert request.args["id"] == ",".join(YT) and request.args["key"] == "AIzaSECRET1234"
+    assert request.args["id"] == ",".join(YT) and "key" not in request.args
+    assert request.headers["X-goog-api-key"] == "AIzaSECRET1234"
     assert outcome.fetched == 1 and outcome.gone == [YT[1]]
     snap = VideoSnapshot.objects.get(video__platform_video_id=YT[0])
     assert (snap.views, snap.likes, snap.comments, snap.shares) == (5000, 300, 12, None)
