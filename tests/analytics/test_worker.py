@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db.models import Sum
 
 from analytics import services
 from analytics.models import (
@@ -19,7 +20,7 @@ from analytics.models import (
     RecomputeRun,
     SalesForecast,
 )
-from analytics.tasks import recompute_owner_metrics
+from analytics.tasks import recompute_all_metrics, recompute_owner_metrics
 from tests.factories import (
     CourseFactory,
     CreatorFactory,
@@ -29,6 +30,7 @@ from tests.factories import (
     VideoFactory,
 )
 from tests.processes import database_url, wait_for
+from videos.models import VideoDailyStat
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -239,3 +241,32 @@ def test_worker_killed_mid_recompute_then_a_new_worker_ends_identical_to_a_clean
     assert len(clean["forecasts"]) == 1
     assert len(clean["points"]) == 90
     assert len(clean["rankings"]) == 6
+
+
+def test_real_worker_runs_the_hourly_recompute_of_the_stale_creators_only(workers):
+    queue = _queue()
+    # Chunks of one creator each here: the hourly task fans out one subtask per chunk.
+    worker = workers(queue, concurrency=2, RECOMPUTE_CHUNK_VIDEOS="1")
+    fresh, changed, also_changed = (_creator_with_data(videos=2) for _ in range(3))
+    services.metrics_recompute_full()
+    assert services.creator_ids_stale() == []
+    for creator in (changed, also_changed):
+        stat = VideoDailyStatFactory(video=creator.videos.first(), views=5000, interactions=5)
+        # What the stats.changed subscriber does in the write's transaction.
+        services.figures_mark_stale(owner_id=creator.id)
+
+    recompute_all_metrics.apply_async(queue=queue)
+
+    scheduled = RecomputeRun.objects.filter(
+        trigger="schedule", status=RecomputeRun.Status.SUCCEEDED
+    )
+    wait_for(lambda: scheduled.count() == 2, what="the hourly run's two chunks")
+    assert set(scheduled.values_list("owner_id", flat=True)) == {changed.id, also_changed.id}
+    assert worker.output().count("recompute_owners_metrics") >= 2
+    assert services.creator_ids_stale() == []
+    lifetime = EngagementMetric.objects.get(video=stat.video, window="lifetime")
+    assert (
+        lifetime.views
+        == VideoDailyStat.objects.filter(video=stat.video).aggregate(total=Sum("views"))["total"]
+    )
+    assert not RecomputeRun.objects.filter(owner=fresh, trigger="schedule").exists()
