@@ -32,7 +32,7 @@ from django.utils import timezone  # noqa: E402
 
 from analytics import engine, formulas, services  # noqa: E402
 from analytics.models import CreatorSettings, EngagementMetric  # noqa: E402
-from courses.models import Course, PriceTier  # noqa: E402
+from courses.models import Course, PriceTier, Sale  # noqa: E402
 from tracking.models import TrackingLink  # noqa: E402
 from videos.models import Platform, Video, VideoDailyStat  # noqa: E402
 
@@ -264,10 +264,56 @@ def profile(run, owner_ids: list[int], *, top: int = 30) -> None:
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(top)
 
 
+def chunked_full_pass(owner_ids: list[int]) -> float:
+    """The nightly full pass in one process: every creator, chunk by chunk (issue 18)."""
+    start = time.perf_counter()
+    runs = services.metrics_recompute_full(trigger="bench")
+    assert len(runs) == len(owner_ids), "a creator was left out"
+    return time.perf_counter() - start
+
+
+def hourly_pass(owner_ids: list[int]) -> float:
+    """The hourly run in one process: find the stale creators, recompute them."""
+    start = time.perf_counter()
+    services.metrics_recompute_stale(trigger="bench")
+    return time.perf_counter() - start
+
+
+def one_in_a_hundred_changes(owner_ids: list[int], round_: int) -> list[int]:
+    """One creator in a hundred gets a new day of stats (today's row of every video) and a
+    sale, marked stale the way the stats.changed and sale.recorded subscribers mark it."""
+    changed = owner_ids[round_ % 100 :: 100]
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {VideoDailyStat._meta.db_table}
+                    (video_id, date, views, interactions, comments, likes, shares, saves,
+                     link_clicks, origin, estimated)
+                SELECT id, %s, 1000, 100, 10, 50, 5, 10, 4, 'imported', false
+                FROM {Video._meta.db_table} WHERE owner_id = ANY(%s)
+                ON CONFLICT (video_id, date) DO UPDATE SET views = EXCLUDED.views + 1
+                """,
+                [TODAY, changed],
+            )
+        for owner_id in changed:
+            tier = PriceTier.objects.filter(course__owner_id=owner_id).first()
+            Sale.objects.create(
+                course_id=tier.course_id,
+                tier=tier,
+                quantity=1,
+                unit_price=99,
+                sold_at=timezone.now() - timedelta(hours=1),
+            )
+            services.figures_mark_stale(owner_id=owner_id)
+    return changed
+
+
 def full_pass_lines(owner_ids: list[int], baseline: float) -> None:
     """The whole recompute of every creator (engagement, attribution, funnel, rankings; the
     forecasts' inputs are fingerprinted and none is refitted, their fit has its own line)
-    after a new day of stats, against the GROUP BY over the same daily rows."""
+    after a new day of stats, against the GROUP BY over the same daily rows; then the hourly
+    run after one creator in a hundred changed."""
     per_creator_pass(owner_ids)  # forecasts fitted once, every figure stored
     new_day_of_stats(owner_ids)
     seconds = per_creator_pass(owner_ids)
@@ -276,6 +322,30 @@ def full_pass_lines(owner_ids: list[int], baseline: float) -> None:
     if os.environ.get("BENCH_PROFILE"):
         new_day_of_stats(owner_ids)
         profile(per_creator_pass, owner_ids[:10])
+
+    full = []
+    for _ in range(2):
+        new_day_of_stats(owner_ids)
+        full.append(chunked_full_pass(owner_ids))
+    full_seconds = min(full)
+    figure("recompute_full_seconds", full_seconds, "s")
+    figure("recompute_full_per_creator_ms", 1000 * full_seconds / len(owner_ids), "ms")
+    figure("recompute_full_vs_groupby", full_seconds / baseline, "ratio")
+    if os.environ.get("BENCH_PROFILE"):
+        new_day_of_stats(owner_ids)
+        profile(chunked_full_pass, owner_ids)
+
+    hourly = []
+    for round_ in range(3):
+        one_in_a_hundred_changes(owner_ids, round_)
+        hourly.append(hourly_pass(owner_ids))
+    hourly_seconds = min(hourly)
+    start = time.perf_counter()
+    nothing = services.creator_ids_stale()
+    figure("recompute_stale_lookup_seconds", time.perf_counter() - start, "s")
+    assert nothing == [], f"still stale after the hourly run: {nothing}"
+    figure("recompute_incremental_seconds", hourly_seconds, "s")
+    figure("recompute_incremental_vs_full", hourly_seconds / full_seconds, "ratio")
 
 
 def main() -> None:
