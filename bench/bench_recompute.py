@@ -364,7 +364,8 @@ def main() -> None:
     if os.environ.get("BENCH_ENGAGEMENT", "1") == "0":  # the issue 18 lines only
         figure("groupby_baseline_seconds", min(baselines), "s")
         full_pass_lines(owner_ids, min(baselines))
-        reset()
+        if os.environ.get("BENCH_KEEP") != "1":  # BENCH_KEEP=1: leave the rows to look at
+            reset()
         return
     cold = engagement_recompute(owner_ids)  # every result row is new
     unchanged = min(engagement_recompute(owner_ids) for _ in range(2))

@@ -3,7 +3,7 @@ stores is exactly what a full pass stores."""
 
 import random
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import psycopg
@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from analytics import services
+from analytics import funnel, services
 from analytics.models import (
     EngagementMetric,
     ForecastPoint,
@@ -239,3 +239,21 @@ def test_the_command_does_the_stale_creators_or_all_of_them(capsys):
     call_command("recompute_metrics")
     out = capsys.readouterr().out
     assert f"owner {owners[1].id}:" in out and "1 of 1 creators recomputed" in out
+
+
+def test_the_funnel_reads_clicks_to_the_microsecond_and_by_local_day(creator):
+    link = TrackingLinkFactory(video=VideoFactory(owner=creator))
+    # 23:59:59.999999 in Shanghai, and a click the next local day (16:00 UTC is midnight).
+    moments = [
+        datetime(2026, 11, 1, 15, 59, 59, 999999, tzinfo=UTC),
+        datetime(2026, 11, 1, 16, 0, 0, 1, tzinfo=UTC),
+    ]
+    for at in moments:
+        LinkClickFactory(link=link, clicked_at=at)
+    clicks = funnel.click_times(
+        owner_ids=[creator.id], link_ids=[link.id], since=moments[0], until=moments[1]
+    )
+    assert sorted(clicks["clicked_at"].dt.to_pydatetime()) == moments
+    daily = funnel.daily_clicks([creator.id]).sort_values("day")
+    assert daily["day"].tolist() == [date(2026, 11, 1), date(2026, 11, 2)]
+    assert daily["clicks"].tolist() == [1, 1]
