@@ -309,6 +309,54 @@ def one_in_a_hundred_changes(owner_ids: list[int], round_: int) -> list[int]:
     return changed
 
 
+def workers_pass(owner_ids: list[int], workers: int) -> float:
+    """The nightly fan-out on real Celery workers (``workers`` processes of one slot each, on
+    the configured broker and this scratch database): one task per chunk; timed from the send
+    to the last chunk's commit."""
+    import subprocess
+    import uuid
+
+    from celery import group
+
+    from analytics.models import RecomputeRun
+    from analytics.tasks import recompute_owners_metrics
+
+    queue = f"bench-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "CELERY_QUEUE": queue, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "-c", "1",
+             "-n", f"{queue}-{n}@%h", "--loglevel=warning", "--without-gossip",
+             "--without-mingle", "--without-heartbeat"],
+            cwd=Path(__file__).resolve().parents[1],
+            env=env,
+            start_new_session=True,
+        )
+        for n in range(workers)
+    ]  # fmt: skip
+    try:
+        time.sleep(8)  # the workers import Django and connect
+        trigger = f"bench-{workers}w"
+        done = RecomputeRun.objects.filter(trigger=trigger, status=RecomputeRun.Status.SUCCEEDED)
+        done.delete()
+        chunks = services.creator_chunks(owner_ids)
+        start = time.perf_counter()
+        group(recompute_owners_metrics.s(chunk, trigger) for chunk in chunks).apply_async(
+            queue=queue
+        )
+        deadline = time.monotonic() + 600
+        while done.count() < len(owner_ids):
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the {workers} workers did not finish")
+            time.sleep(0.05)
+        return time.perf_counter() - start
+    finally:
+        for proc in procs:
+            os.killpg(proc.pid, 15)
+        for proc in procs:
+            proc.wait(timeout=30)
+
+
 def full_pass_lines(owner_ids: list[int], baseline: float) -> None:
     """The whole recompute of every creator (engagement, attribution, funnel, rankings; the
     forecasts' inputs are fingerprinted and none is refitted, their fit has its own line)
@@ -346,6 +394,19 @@ def full_pass_lines(owner_ids: list[int], baseline: float) -> None:
     assert nothing == [], f"still stale after the hourly run: {nothing}"
     figure("recompute_incremental_seconds", hourly_seconds, "s")
     figure("recompute_incremental_vs_full", hourly_seconds / full_seconds, "ratio")
+
+    if os.environ.get("BENCH_WORKERS", "1") != "0":
+        timings = {}
+        for workers in (1, 2, 1, 2):
+            new_day_of_stats(owner_ids)
+            seconds = workers_pass(owner_ids, workers)
+            timings[workers] = min(timings.get(workers, seconds), seconds)
+        chunks = len(services.creator_chunks(owner_ids))
+        figure("recompute_chunks", chunks, "chunks")
+        figure("recompute_one_worker_seconds", timings[1], "s")
+        figure("recompute_two_workers_seconds", timings[2], "s")
+        figure("recompute_two_workers_vs_one", timings[2] / timings[1], "ratio")
+        figure("recompute_chunk_seconds", timings[1] / chunks, "s")
 
 
 def main() -> None:
