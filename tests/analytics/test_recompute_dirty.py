@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import psycopg
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
@@ -257,3 +258,14 @@ def test_the_funnel_reads_clicks_to_the_microsecond_and_by_local_day(creator):
     daily = funnel.daily_clicks([creator.id]).sort_values("day")
     assert daily["day"].tolist() == [date(2026, 11, 1), date(2026, 11, 2)]
     assert daily["clicks"].tolist() == [1, 1]
+
+
+def test_beat_runs_the_stale_creators_hourly_and_every_creator_nightly():
+    from django_celery_beat.models import PeriodicTask
+
+    tasks = {t.task: t for t in PeriodicTask.objects.filter(task__startswith="analytics.tasks")}
+    hourly = tasks["analytics.tasks.recompute_all_metrics"]
+    assert (hourly.interval.every, hourly.interval.period) == (1, "hours")
+    nightly = tasks["analytics.tasks.recompute_full_metrics"]
+    assert (nightly.crontab.minute, nightly.crontab.hour) == ("5", "0")
+    assert str(nightly.crontab.timezone) == settings.TIME_ZONE  # the creators' midnight

@@ -20,7 +20,11 @@ from analytics.models import (
     RecomputeRun,
     SalesForecast,
 )
-from analytics.tasks import recompute_all_metrics, recompute_owner_metrics
+from analytics.tasks import (
+    recompute_all_metrics,
+    recompute_owner_metrics,
+    recompute_owners_metrics,
+)
 from tests.factories import (
     CourseFactory,
     CreatorFactory,
@@ -270,3 +274,31 @@ def test_real_worker_runs_the_hourly_recompute_of_the_stale_creators_only(worker
         == VideoDailyStat.objects.filter(video=stat.video).aggregate(total=Sum("views"))["total"]
     )
     assert not RecomputeRun.objects.filter(owner=fresh, trigger="schedule").exists()
+
+
+@pytest.mark.skipif(
+    not settings.CELERY_BROKER_URL.startswith("redis"),
+    reason="redelivery of a dead worker's task needs the Redis broker's visibility timeout",
+)
+def test_a_chunk_killed_mid_way_is_redone_whole_by_another_worker(workers):
+    queue = _queue()
+    creators = [_creator_with_data(videos=3) for _ in range(2)]
+    ids = [c.id for c in creators]
+    first = workers(queue, RECOMPUTE_TEST_PAUSE_SECONDS="60", CELERY_VISIBILITY_TIMEOUT="5")
+
+    recompute_owners_metrics.apply_async(args=[ids, "chunk-killed"], queue=queue)
+    running = RecomputeRun.objects.filter(
+        trigger="chunk-killed", status=RecomputeRun.Status.RUNNING
+    )
+    wait_for(lambda: running.count() == 2, what="the chunk's two runs to start")
+    time.sleep(1)
+    first.kill()
+    assert not EngagementMetric.objects.filter(video__owner_id__in=ids).exists()
+
+    workers(queue, CELERY_VISIBILITY_TIMEOUT="5")
+    done = RecomputeRun.objects.filter(trigger="chunk-killed", status=RecomputeRun.Status.SUCCEEDED)
+    wait_for(lambda: done.count() == 2, timeout=120, what="the chunk redone by a second worker")
+    after_kill = [_snapshot(owner_id) for owner_id in ids]
+    services.metrics_recompute_owners(owner_ids=ids, trigger="clean")
+    assert [_snapshot(owner_id) for owner_id in ids] == after_kill
+    assert all(len(snap["metrics"]) == 3 * 3 for snap in after_kill)
