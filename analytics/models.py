@@ -378,6 +378,12 @@ class RecomputeState(models.Model):
     run_started_at = models.DateTimeField(_("last run started at"), null=True, blank=True)
     enqueue_error = models.TextField(_("enqueue error"), blank=True)
     enqueue_failed_at = models.DateTimeField(_("enqueue failed at"), null=True, blank=True)
+    # What the last successful run computed for (the hourly run's dirty test, issue 18): the
+    # local day its windows and forecasts end on, the moment it started (a discount starting
+    # or ending since changes today's prices), and the highest click id it could read.
+    fresh_day = models.DateField(_("figures computed for day"), null=True, blank=True)
+    fresh_as_of = models.DateTimeField(_("figures computed as of"), null=True, blank=True)
+    fresh_click_id = models.BigIntegerField(_("last click read"), null=True, blank=True)
 
     objects = OwnedQuerySet.as_manager()
 

@@ -15,18 +15,21 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from core import jobs
 from core.events import Event, emit
+from courses.models import Discount
 from courses.selectors import course_get
+from tracking.models import LinkClick
+from videos.models import Video
 
 from . import engine
 from .models import ExcludedDay, RecomputeRun, RecomputeState
@@ -137,40 +140,71 @@ def metrics_recompute_owner(*, owner_id: int, trigger: str = "manual") -> Recomp
     Returns the finished run, or None when another run of the same creator is in progress
     (overlapping triggers do the work once).
     """
-    with owner_lock(owner_id) as acquired:
-        if not acquired:
-            logger.info("recompute of owner %s skipped: another run holds the lock", owner_id)
-            return None
-        run = recompute_run_start(
-            owner_id=owner_id, trigger=trigger, lock_held=connection.vendor == "postgresql"
-        )
-        if run is None:
-            logger.info("recompute of owner %s skipped: a run is in progress", owner_id)
-            return None
-        figures_run_started(owner_id=owner_id, at=run.started_at)
+    runs = metrics_recompute_owners(owner_ids=[owner_id], trigger=trigger)
+    return runs[0] if runs else None
+
+
+def metrics_recompute_owners(
+    *, owner_ids: list[int], trigger: str = "manual"
+) -> list[RecomputeRun]:
+    """Recompute every stored figure of a chunk of creators: one engine pass over all of them
+    (set-based: one statement per step for the whole chunk), in one transaction.
+
+    Each creator still has its lock and its run: a creator whose lock another process holds,
+    or whose run is in progress, is left out (that run does the work). Returns the finished
+    runs of the creators recomputed. A chunk killed mid-way commits nothing: its task is
+    delivered again (acks_late) and redoes it; the upserts write each figure once.
+    """
+    with ExitStack() as locks:
+        acquired = [owner_id for owner_id in owner_ids if locks.enter_context(owner_lock(owner_id))]
+        runs = []
+        for owner_id in acquired:
+            run = recompute_run_start(
+                owner_id=owner_id, trigger=trigger, lock_held=connection.vendor == "postgresql"
+            )
+            if run is None:
+                logger.info("recompute of owner %s skipped: a run is in progress", owner_id)
+                continue
+            runs.append(run)
+        skipped = set(owner_ids) - {run.owner_id for run in runs}
+        if skipped:
+            logger.info("recompute skipped for owners %s: another run holds them", sorted(skipped))
+        if not runs:
+            return []
+        started_at = min(run.started_at for run in runs)
+        ids = [run.owner_id for run in runs]
+        RecomputeState.objects.filter(owner_id__in=ids).update(run_started_at=started_at)
+        # Clicks up to here are read by this run (the hourly run's dirty test for clicks).
+        click_id = LinkClick.objects.aggregate(last=Max("id"))["last"] or 0
 
         def beat() -> int:
             return RecomputeRun.objects.filter(
-                pk=run.pk, status=RecomputeRun.Status.RUNNING
+                pk__in=[run.pk for run in runs], status=RecomputeRun.Status.RUNNING
             ).update(heartbeat_at=timezone.now())
 
+        today = timezone.localdate(started_at)
         try:
             with jobs.heartbeat(beat), transaction.atomic():
                 _commit_without_waiting_for_disk()
-                counts = engine.recompute(owner_ids=[owner_id])
+                counts = engine.recompute(owner_ids=ids, today=today)
                 _fault_injection_pause()
                 # Committed with the figures: one commit, and never figures without it.
-                recompute_run_finish(run=run, rows_written=counts.total)
-                figures_mark_fresh(owner_id=owner_id, as_of=run.started_at)
+                for run in runs:
+                    recompute_run_finish(run=run, rows_written=counts.total)
+                figures_mark_fresh_many(
+                    owner_ids=ids, as_of=started_at, day=today, click_id=click_id
+                )
         except Exception as exc:
-            recompute_run_finish(run=run, error=f"{type(exc).__name__}: {exc}")
+            for run in runs:
+                recompute_run_finish(run=run, error=f"{type(exc).__name__}: {exc}")
             raise
+    for run in runs:
         emit(
             Event.METRICS_RECOMPUTED,
-            owner_id=owner_id,
+            owner_id=run.owner_id,
             payload={"run": run.pk, "trigger": trigger, "rows_written": run.rows_written},
         )
-        return run
+    return runs
 
 
 def creator_ids_to_recompute() -> list[int]:
@@ -208,6 +242,126 @@ def figures_mark_fresh(*, owner_id: int, as_of) -> None:
     RecomputeState.objects.filter(owner_id=owner_id, stale_since__lte=as_of).update(
         stale_since=None
     )
+
+
+def figures_mark_fresh_many(*, owner_ids: list[int], as_of, day: date, click_id: int) -> None:
+    """After a run of ``owner_ids`` that started at ``as_of``: clear the stale marks it covers
+    and record what it computed for (the local day, its start, the last click it could read)
+    that the hourly run compares with (``creator_ids_stale``). Two statements."""
+    RecomputeState.objects.filter(owner_id__in=owner_ids, stale_since__lte=as_of).update(
+        stale_since=None
+    )
+    RecomputeState.objects.bulk_create(
+        [
+            RecomputeState(
+                owner_id=owner_id, fresh_day=day, fresh_as_of=as_of, fresh_click_id=click_id
+            )
+            for owner_id in owner_ids
+        ],
+        update_conflicts=True,
+        unique_fields=["owner"],
+        update_fields=["fresh_day", "fresh_as_of", "fresh_click_id"],
+    )
+
+
+def creator_ids_stale(*, now=None) -> list[int]:
+    """The creators the hourly run recomputes: those whose stored figures may differ from what
+    a full pass would store now. A creator with videos or courses is stale when
+
+    - a write marked it (``stale_since``: stats, sales, refunds, videos, courses, campaigns,
+      settings, through the event hub), or it was never recomputed;
+    - the local day changed since its last run (the 7/28-day windows and the forecast
+      horizon moved: the nightly full pass does all of these just after midnight);
+    - one of its discounts started or ended since its last run (today's prices, the
+      rankings' net price);
+    - a click on one of its links arrived since its last run (the clicks' writer announces
+      nothing: the click ids are compared, one range scan on the primary key).
+
+    Four queries, whatever the number of creators."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    candidates = set(creator_ids_to_recompute())
+    states = {
+        row[0]: row[1:]
+        for row in RecomputeState.objects.filter(owner_id__in=candidates).values_list(
+            "owner_id", "stale_since", "fresh_day", "fresh_as_of", "fresh_click_id"
+        )
+    }
+    stale = set()
+    oldest_as_of, lowest_click = now, None
+    for owner_id in candidates:
+        state = states.get(owner_id)
+        if state is None or state[0] is not None or state[1] != today or state[2] is None:
+            stale.add(owner_id)
+            continue
+        oldest_as_of = min(oldest_as_of, state[2])
+        click_id = state[3] or 0
+        lowest_click = click_id if lowest_click is None else min(lowest_click, click_id)
+    fresh = candidates - stale
+    if fresh:
+        moments = Discount.objects.filter(
+            Q(starts_at__gt=oldest_as_of, starts_at__lte=now)
+            | Q(ends_at__gt=oldest_as_of, ends_at__lte=now),
+            course__owner_id__in=fresh,
+        ).values_list("course__owner_id", "starts_at", "ends_at")
+        for owner_id, starts_at, ends_at in moments:
+            as_of = states[owner_id][2]
+            if as_of < starts_at <= now or as_of < ends_at <= now:
+                stale.add(owner_id)
+        clicked = (
+            LinkClick.objects.filter(id__gt=lowest_click or 0)
+            .values_list("link__owner_id")
+            .annotate(last=Max("id"))
+            .order_by()
+        )
+        for owner_id, last in clicked:
+            if owner_id in fresh and last > (states[owner_id][3] or 0):
+                stale.add(owner_id)
+    return sorted(stale)
+
+
+def creator_chunks(owner_ids: list[int], *, size: int | None = None) -> list[list[int]]:
+    """The creators in chunks of about RECOMPUTE_CHUNK_VIDEOS videos (at least one creator,
+    at most RECOMPUTE_CHUNK_CREATORS each): one engine pass per chunk, so a pass costs a few
+    statements per chunk instead of per creator, and a chunk stays small enough for a worker's
+    memory and time limit."""
+    target = size or settings.RECOMPUTE_CHUNK_VIDEOS
+    most = settings.RECOMPUTE_CHUNK_CREATORS
+    videos = dict(
+        Video.objects.filter(owner_id__in=owner_ids)
+        .values_list("owner_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    chunks: list[list[int]] = []
+    current: list[int] = []
+    weight = 0
+    for owner_id in sorted(owner_ids):
+        cost = max(videos.get(owner_id, 0), 1)
+        if current and (weight + cost > target or len(current) >= most):
+            chunks.append(current)
+            current, weight = [], 0
+        current.append(owner_id)
+        weight += cost
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def metrics_recompute_stale(*, trigger: str = "schedule") -> list[RecomputeRun]:
+    """The hourly run in this process: the stale creators, chunk by chunk."""
+    runs = []
+    for chunk in creator_chunks(creator_ids_stale()):
+        runs += metrics_recompute_owners(owner_ids=chunk, trigger=trigger)
+    return runs
+
+
+def metrics_recompute_full(*, trigger: str = "full") -> list[RecomputeRun]:
+    """The nightly full pass in this process: every creator, chunk by chunk."""
+    runs = []
+    for chunk in creator_chunks(creator_ids_to_recompute()):
+        runs += metrics_recompute_owners(owner_ids=chunk, trigger=trigger)
+    return runs
 
 
 def metrics_recompute_enqueue_now(*, owner_id: int, trigger: str) -> bool:

@@ -286,6 +286,10 @@ LOGGING = {
 
 # Fault injection for the worker-kill test only: seconds a recompute sleeps before committing.
 RECOMPUTE_TEST_PAUSE_SECONDS = float(os.environ.get("RECOMPUTE_TEST_PAUSE_SECONDS", "0"))
+# The hourly and nightly recomputes run creators in chunks of about this many videos (at most
+# RECOMPUTE_CHUNK_CREATORS creators), one Celery task and one engine pass per chunk.
+RECOMPUTE_CHUNK_VIDEOS = int(os.environ.get("RECOMPUTE_CHUNK_VIDEOS", "5000"))
+RECOMPUTE_CHUNK_CREATORS = int(os.environ.get("RECOMPUTE_CHUNK_CREATORS", "100"))
 
 # --- Imports (platform exports, sales lists) -------------------------------------------------
 # A file over either cap is refused with a clear message before any row is read.

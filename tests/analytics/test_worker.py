@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db.models import Sum
 
 from analytics import services
 from analytics.models import (
@@ -19,7 +20,11 @@ from analytics.models import (
     RecomputeRun,
     SalesForecast,
 )
-from analytics.tasks import recompute_owner_metrics
+from analytics.tasks import (
+    recompute_all_metrics,
+    recompute_owner_metrics,
+    recompute_owners_metrics,
+)
 from tests.factories import (
     CourseFactory,
     CreatorFactory,
@@ -29,6 +34,7 @@ from tests.factories import (
     VideoFactory,
 )
 from tests.processes import database_url, wait_for
+from videos.models import VideoDailyStat
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -239,3 +245,60 @@ def test_worker_killed_mid_recompute_then_a_new_worker_ends_identical_to_a_clean
     assert len(clean["forecasts"]) == 1
     assert len(clean["points"]) == 90
     assert len(clean["rankings"]) == 6
+
+
+def test_real_worker_runs_the_hourly_recompute_of_the_stale_creators_only(workers):
+    queue = _queue()
+    # Chunks of one creator each here: the hourly task fans out one subtask per chunk.
+    worker = workers(queue, concurrency=2, RECOMPUTE_CHUNK_VIDEOS="1")
+    fresh, changed, also_changed = (_creator_with_data(videos=2) for _ in range(3))
+    services.metrics_recompute_full()
+    assert services.creator_ids_stale() == []
+    for creator in (changed, also_changed):
+        stat = VideoDailyStatFactory(video=creator.videos.first(), views=5000, interactions=5)
+        # What the stats.changed subscriber does in the write's transaction.
+        services.figures_mark_stale(owner_id=creator.id)
+
+    recompute_all_metrics.apply_async(queue=queue)
+
+    scheduled = RecomputeRun.objects.filter(
+        trigger="schedule", status=RecomputeRun.Status.SUCCEEDED
+    )
+    wait_for(lambda: scheduled.count() == 2, what="the hourly run's two chunks")
+    assert set(scheduled.values_list("owner_id", flat=True)) == {changed.id, also_changed.id}
+    assert worker.output().count("recompute_owners_metrics") >= 2
+    assert services.creator_ids_stale() == []
+    lifetime = EngagementMetric.objects.get(video=stat.video, window="lifetime")
+    assert (
+        lifetime.views
+        == VideoDailyStat.objects.filter(video=stat.video).aggregate(total=Sum("views"))["total"]
+    )
+    assert not RecomputeRun.objects.filter(owner=fresh, trigger="schedule").exists()
+
+
+@pytest.mark.skipif(
+    not settings.CELERY_BROKER_URL.startswith("redis"),
+    reason="redelivery of a dead worker's task needs the Redis broker's visibility timeout",
+)
+def test_a_chunk_killed_mid_way_is_redone_whole_by_another_worker(workers):
+    queue = _queue()
+    creators = [_creator_with_data(videos=3) for _ in range(2)]
+    ids = [c.id for c in creators]
+    first = workers(queue, RECOMPUTE_TEST_PAUSE_SECONDS="60", CELERY_VISIBILITY_TIMEOUT="5")
+
+    recompute_owners_metrics.apply_async(args=[ids, "chunk-killed"], queue=queue)
+    running = RecomputeRun.objects.filter(
+        trigger="chunk-killed", status=RecomputeRun.Status.RUNNING
+    )
+    wait_for(lambda: running.count() == 2, what="the chunk's two runs to start")
+    time.sleep(1)
+    first.kill()
+    assert not EngagementMetric.objects.filter(video__owner_id__in=ids).exists()
+
+    workers(queue, CELERY_VISIBILITY_TIMEOUT="5")
+    done = RecomputeRun.objects.filter(trigger="chunk-killed", status=RecomputeRun.Status.SUCCEEDED)
+    wait_for(lambda: done.count() == 2, timeout=120, what="the chunk redone by a second worker")
+    after_kill = [_snapshot(owner_id) for owner_id in ids]
+    services.metrics_recompute_owners(owner_ids=ids, trigger="clean")
+    assert [_snapshot(owner_id) for owner_id in ids] == after_kill
+    assert all(len(snap["metrics"]) == 3 * 3 for snap in after_kill)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('analytics', '0011_excludedday_restored'),
+        ('analytics', '0012_recompute_dirty'),
     ]
 
     operations = [
