@@ -66,7 +66,9 @@ def _connections(user) -> None:
     """Cards with something on them: a custom shop with a refused event, and a Stripe one."""
     shop, _secret = connector_services.connection_create(owner=user, kind="generic", name="店铺")
     connector_services.refused_record(
-        connection=shop, reason="No course with the slug “python-101”.", external_id="A-1"
+        connection=shop,
+        refusal=connector_services.Refused("no_course", slug="python-101"),
+        external_id="A-1",
     )
     connector_services.connection_create(
         owner=user, kind="stripe", secrets={"signing_secret": "whsec_walk"}
