@@ -873,7 +873,8 @@ def platform_connection_sync(
                 connection, chunk, existing=existing, moment=moment, outcome=outcome,
                 progress=progress,
             )  # fmt: skip
-            if _clock() - started >= budget and outcome.fetched < plan.get("total", 0):
+            left = plan.get("total", 0) - outcome.fetched - len(gone)
+            if left > 0 and _clock() - started >= budget:
                 stopped_early = True
                 break
     except PlatformError as error:
@@ -897,14 +898,11 @@ def platform_connection_sync(
     outcome.stopped_early = stopped_early
     with transaction.atomic():
         _progress_reload(connection)
-        if stopped_early:
-            # only what was read: the rest is still "gone" or not as last time
-            connection.gone = {**connection.gone, **{k: v for k, v in gone.items()}}
-        else:
-            connection.gone = {
-                **{k: v for k, v in connection.gone.items() if k not in progress.seen},
-                **gone,
-            }
+        # what this sync read: shown again or gone now (the others stay as they were)
+        connection.gone = {
+            **{k: v for k, v in connection.gone.items() if k not in progress.seen},
+            **gone,
+        }
         if discovered and not stopped_early:
             connection.discovered_at = now
         if connection.status != PlatformConnection.Status.PAUSED:
