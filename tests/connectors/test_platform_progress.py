@@ -364,3 +364,28 @@ def test_a_video_without_a_publish_time_ages_from_when_courereel_first_saw_it(cr
         platform_connection_sync(connection=connection, now=moment + timedelta(hours=2)).fetched
         == 0
     )
+
+
+def test_the_page_and_the_api_read_the_corrections_in_fixed_queries(creator, creator_client):
+    """The corrections are stored with their titles: cards and API rows need no query each."""
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    counts = {}
+    for total in (1, 4):
+        while PlatformConnection.objects.filter(owner=creator).count() < total:
+            made = platform_connection_create(owner=creator, platform="bilibili", video_ids=[BV1])
+            PlatformConnection.objects.filter(pk=made.pk).update(
+                last_corrections_count=1,
+                last_corrections=[{"video": 1, "title": "T", "field": "views", "before": 2,
+                                   "after": 1}],
+            )  # fmt: skip
+        api = token_client(creator)
+        with CaptureQueriesContext(db) as page:
+            assert b"views of T: 2" in creator_client.get("/settings/connections/").content
+        with CaptureQueriesContext(db) as listing:
+            assert len(api.get(API).json()["results"]) == total
+        counts[total] = (len(page), len(listing))
+    # the page: session, user, shop connections, platform connections (courses are lazy);
+    # the API list: token, count, rows
+    assert counts[1] == counts[4] == (4, 3), counts
