@@ -9,6 +9,7 @@ last error and secrets (encrypted; only a hint is ever shown back).
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import re
@@ -23,7 +24,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import connection as db
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Func, JSONField, Value
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
@@ -663,21 +664,13 @@ def _store_chunk(
             )
             stored, repeated = result.stored, result.repeated
             corrections = list(result.corrections)
-        # this chunk's progress, with the chunk: merged into what is stored now, counters
-        # incremented in the database (another sync's chunks may have saved theirs meanwhile)
-        synced = (
-            PlatformConnection.objects.select_for_update()
-            .filter(pk=connection.pk)
-            .values_list("synced_at", flat=True)
-            .first()
-        ) or {}
-        synced = {**synced, **{row.platform_video_id: stamp for row in rows}}
+        # this chunk's progress, with the chunk: merged into what is stored in the database
+        # (only the chunk's part is sent), the counters incremented there
         PlatformConnection.objects.filter(pk=connection.pk).update(
-            synced_at=synced,
+            synced_at=_json_merged("synced_at", {row.platform_video_id: stamp for row in rows}),
             snapshots_stored=F("snapshots_stored") + stored,
             videos_created=F("videos_created") + created_count,
         )
-    connection.synced_at = synced
     outcome.videos_created += created_count
     outcome.snapshots_stored += stored
     outcome.snapshots_repeated += repeated
@@ -701,6 +694,16 @@ def _store_chunk(
     outcome.corrections_shown = list(progress.corrections)
 
 
+def _json_merged(name: str, part: dict) -> Func:
+    """The JSON object column ``name`` with ``part``'s keys set, computed by the database."""
+    if db.vendor == "postgresql":
+        return Func(
+            F(name), Value(part, output_field=JSONField()), template="(%(expressions)s)",
+            arg_joiner=" || ", output_field=JSONField(),
+        )  # fmt: skip
+    return Func(F(name), Value(json.dumps(part)), function="json_patch", output_field=JSONField())
+
+
 def _corrections_fields(connection: PlatformConnection, progress: _Progress) -> list[str]:
     connection.last_corrections_count = progress.corrections_count
     connection.last_corrections = list(progress.corrections)
@@ -708,11 +711,12 @@ def _corrections_fields(connection: PlatformConnection, progress: _Progress) -> 
 
 
 def _progress_reload(connection: PlatformConnection) -> None:
-    """The chunks saved synced_at and the counters in the database: read them back (and the
-    tokens a refresh may have saved) before the connection is saved whole."""
+    """The chunks saved the counters in the database: read them back (and the tokens a refresh
+    may have saved, and the status a pause may have set) before the connection is saved. Their
+    synced_at is merged in memory too (the lock keeps two syncs of a connection apart)."""
     connection.refresh_from_db(
-        fields=["access_token", "refresh_token", "token_expires_at", "synced_at",
-                "snapshots_stored", "videos_created", "status"]
+        fields=["access_token", "refresh_token", "token_expires_at", "snapshots_stored",
+                "videos_created", "status"]
     )  # fmt: skip
 
 
@@ -898,6 +902,7 @@ def platform_connection_sync(
     outcome.stopped_early = stopped_early
     with transaction.atomic():
         _progress_reload(connection)
+        connection.synced_at = {**connection.synced_at, **progress.synced}
         # what this sync read: shown again or gone now (the others stay as they were)
         connection.gone = {
             **{k: v for k, v in connection.gone.items() if k not in progress.seen},
