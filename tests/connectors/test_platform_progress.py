@@ -348,7 +348,7 @@ def test_near_the_seven_day_boundary_too(creator, httpserver):
     assert platform_connection_sync(connection=connection, now=connection.next_run_at).fetched == 1
 
 
-def test_a_video_without_a_publish_time_ages_from_when_courereel_first_saw_it(creator, httpserver):
+def test_a_video_without_a_publish_time_ages_from_when_coursereel_first_saw_it(creator, httpserver):
     httpserver.expect_request("/x/web-interface/view").respond_with_json(bili_view(BV1))
     video = VideoFactory(
         owner=creator, platform=Platform.objects.get(slug="bilibili"), platform_video_id=BV1,
