@@ -179,6 +179,12 @@ class PlatformConnection(TimestampedModel):
     synced_at = models.JSONField(default=dict, blank=True, editable=False)
     # Videos the platform no longer shows: {"<id>": "<plain reason>"}.
     gone = models.JSONField(default=dict, blank=True, editable=False)
+    # Counts the platform corrected down in the last sync: how many, and the first few
+    # ([{"video": pk, "title": "…", "field": "views", "before": 1200, "after": 1150}]).
+    last_corrections_count = models.PositiveIntegerField(
+        _("counts corrected down by the last sync"), default=0, editable=False
+    )
+    last_corrections = models.JSONField(default=list, blank=True, editable=False)
 
     objects = OwnedQuerySet.as_manager()
 
@@ -199,6 +205,19 @@ class PlatformConnection(TimestampedModel):
         if not self.last_error:
             return ""
         return render(self.last_error_detail, self.last_error, platform=self.platform.label)
+
+    @property
+    def last_corrections_shown(self) -> list[dict]:
+        """The last sync's corrections with the count's name in the active language."""
+        names = {
+            "views": _("views"), "likes": _("likes"), "comments": _("comments"),
+            "shares": _("shares"), "saves": _("saves"), "coins": _("coins"),
+            "danmaku": _("danmaku"),
+        }  # fmt: skip
+        return [
+            {**item, "field_label": str(names.get(item.get("field"), item.get("field", "")))}
+            for item in self.last_corrections or []
+        ]
 
     @property
     def uses_oauth(self) -> bool:

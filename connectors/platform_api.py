@@ -28,7 +28,8 @@ class PlatformConnectionSerializer(OwnedModelSerializer):
         fields = [
             "id", "platform", "account_id", "video_ids", "secret_hint", "status",
             "last_success_at", "next_run_at", "last_error", "rate_limit_waits",
-            "snapshots_stored", "videos_created", "last_fetched", "created_at",
+            "snapshots_stored", "videos_created", "last_fetched", "last_corrections_count",
+            "last_corrections", "created_at",
         ]  # fmt: skip
         read_only_fields = [
             name for name in fields if name not in ("platform", "account_id", "video_ids")
@@ -86,3 +87,23 @@ class PlatformConnectionViewSet(
         except DjangoValidationError as error:
             raise serializers.ValidationError({"detail": error.messages}) from error
         return Response({"status": "queued"}, status=status.HTTP_202_ACCEPTED)
+
+    def _pause(self, request, *, paused: bool):
+        connection = self.get_object()
+        try:
+            services.platform_connection_pause(connection=connection, paused=paused)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"detail": error.messages}) from error
+        return Response(self.get_serializer(connection).data)
+
+    @extend_schema(request=None, responses=PlatformConnectionSerializer)
+    @action(detail=True, methods=["post"])
+    def pause(self, request, pk=None):
+        """Take the connection off the schedule (refused while it needs re-authorisation)."""
+        return self._pause(request, paused=True)
+
+    @extend_schema(request=None, responses=PlatformConnectionSerializer)
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        """Put a paused connection back on the schedule, with a run now."""
+        return self._pause(request, paused=False)

@@ -9,10 +9,12 @@ last error and secrets (encrypted; only a hint is ever shown back).
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import re
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,8 +24,10 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import connection as db
 from django.db import transaction
+from django.db.models import F, Func, JSONField, Value
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from core.events import Event, emit
 from videos.models import PipelineStatus, Platform, Video
@@ -32,6 +36,7 @@ from videos.snapshots import Observation, snapshots_record
 
 from .models import PlatformConnection
 from .platforms import FetchedVideo, PlatformError, VideoGone
+from .platforms import messages as platform_messages
 from .platforms.bilibili import BilibiliClient
 from .platforms.douyin import DouyinClient
 from .platforms.kuaishou import KuaishouClient
@@ -49,6 +54,9 @@ STATE_SALT = "connectors.platform-oauth"
 STATE_MAX_AGE = 900
 FAILURE_BACKOFF = timedelta(minutes=15)
 FAILURE_BACKOFF_MAX = timedelta(days=1)
+# After a sync stopped by something other than the platform (time limit, database): soon.
+STOPPED_RETRY = timedelta(minutes=1)
+CORRECTIONS_KEPT = 20
 
 
 def secret_hint(value: str) -> str:
@@ -166,6 +174,16 @@ def _sync_requested(connection: PlatformConnection) -> None:
 
 
 def platform_connection_pause(*, connection: PlatformConnection, paused: bool) -> None:
+    """Pause or resume the schedule. A connection whose authorisation was revoked is neither:
+    resuming would show it as working while every sync is refused."""
+    if connection.status == PlatformConnection.Status.REAUTHORISE:
+        raise ValidationError(
+            _(
+                "%(platform)s no longer accepts this connection: connect it again first, "
+                "then pause or resume it."
+            )
+            % {"platform": connection.platform.label}
+        )
     if paused:
         connection.status = PlatformConnection.Status.PAUSED
     elif connection.status == PlatformConnection.Status.PAUSED:
@@ -280,7 +298,52 @@ def cadence_interval(age: timedelta) -> timedelta | None:
     return None
 
 
+def _age_words(span: timedelta) -> str:
+    seconds = int(span.total_seconds())
+    if seconds and seconds % 86400 == 0:
+        n = seconds // 86400
+        return ngettext("%(n)s day", "%(n)s days", n) % {"n": n}
+    if seconds and seconds % 3600 == 0:
+        n = seconds // 3600
+        return ngettext("%(n)s hour", "%(n)s hours", n) % {"n": n}
+    n = max(seconds // 60, 1)
+    return ngettext("%(n)s minute", "%(n)s minutes", n) % {"n": n}
+
+
+def _every_words(every: timedelta) -> str:
+    seconds = int(every.total_seconds())
+    named = {3600: _("hourly"), 86400: _("daily"), 7 * 86400: _("weekly")}
+    if seconds in named:
+        return named[seconds]
+    if seconds and seconds % 86400 == 0:
+        n = seconds // 86400
+        return ngettext("every day", "every %(n)s days", n) % {"n": n}
+    if seconds and seconds % 3600 == 0:
+        n = seconds // 3600
+        return ngettext("every hour", "every %(n)s hours", n) % {"n": n}
+    n = max(seconds // 60, 1)
+    return ngettext("every minute", "every %(n)s minutes", n) % {"n": n}
+
+
+def cadence_text() -> str:
+    """``PLATFORM_SYNC_CADENCE`` in plain words, in the active language."""
+    steps = []
+    for index, (up_to, every) in enumerate(settings.PLATFORM_SYNC_CADENCE):
+        params = {"every": _every_words(every), "age": _age_words(up_to)}
+        if index == 0:
+            steps.append(_("%(every)s until a video is %(age)s old") % params)
+        else:
+            steps.append(_("%(every)s until %(age)s") % params)
+    if not steps:
+        return _("Video platforms whose numbers CourseReel pulls by itself: no schedule is set.")
+    text = _("Video platforms whose numbers CourseReel pulls by itself: %(cadence)s, then no more.")
+    return text % {"cadence": pgettext("list separator", ", ").join(steps)}
+
+
 def _due(*, last: datetime | None, published_at: datetime | None, now: datetime) -> bool:
+    """Whether a video last synced at ``last`` is due at ``now``: its age now (since it was
+    published, or first seen by CourseReel when the platform gave no date) picks the
+    interval. :func:`_next_due` gives the first moment this is true."""
     if last is None:
         return True
     age = now - published_at if published_at else timedelta(0)
@@ -288,17 +351,33 @@ def _due(*, last: datetime | None, published_at: datetime | None, now: datetime)
     return every is not None and last + every <= now + timedelta(seconds=60)
 
 
+def _next_due(last: datetime, published_at: datetime | None) -> datetime | None:
+    """The first moment :func:`_due` holds for a video last synced at ``last``: the earliest
+    ``t`` with ``last + interval(age at t) <= t``. The cadence's steps are age bands in time
+    order, so the first band holding such a ``t`` gives it; None once past the cadence."""
+    if published_at is None:
+        every = cadence_interval(timedelta(0))
+        return last + every if every is not None else None
+    lower = None
+    for up_to, every in settings.PLATFORM_SYNC_CADENCE:
+        candidate = last + every
+        if lower is not None:
+            # ages above the previous step's bound only (cadence_interval takes age <= bound)
+            candidate = max(candidate, published_at + lower + timedelta(seconds=1))
+        if candidate - published_at <= up_to:
+            return candidate
+        lower = up_to
+    return None
+
+
 def _next_run(connection: PlatformConnection, published: dict[str, datetime | None], now):
     moments = []
     for video_id, last_iso in connection.synced_at.items():
         if video_id in connection.gone:
             continue
-        last = datetime.fromisoformat(last_iso)
-        published_at = published.get(video_id)
-        age = (last - published_at) if published_at else timedelta(0)
-        every = cadence_interval(age)
-        if every is not None:
-            moments.append(last + every)
+        moment = _next_due(datetime.fromisoformat(last_iso), published.get(video_id))
+        if moment is not None:
+            moments.append(moment)
     if connection.account_id:
         moments.append(
             (connection.discovered_at or now)
@@ -326,6 +405,11 @@ class SyncOutcome:
     rate_limit_waits: int = 0
     error: str = ""
     next_run_at: datetime | None = None
+    # counts the platform corrected down (how many; the first few as video/field/before/after)
+    corrections: int = 0
+    corrections_shown: list[dict] = field(default_factory=list)
+    # the per-run budget ran out: the rest is left to the next run (planned now)
+    stopped_early: bool = False
 
     def as_dict(self) -> dict:
         return {
@@ -338,6 +422,9 @@ class SyncOutcome:
             "gone": self.gone,
             "rate_limit_waits": self.rate_limit_waits,
             "error": self.error,
+            "corrections": self.corrections,
+            "corrections_shown": self.corrections_shown,
+            "stopped_early": self.stopped_early,
             "next_run_at": self.next_run_at.isoformat() if self.next_run_at else None,
         }
 
@@ -371,11 +458,18 @@ def _client(connection: PlatformConnection, waits: _Waits):
 
 
 def _fetch(
-    connection: PlatformConnection, client, *, now: datetime, force: bool, known: dict
+    connection: PlatformConnection,
+    client,
+    *,
+    now: datetime,
+    force: bool,
+    known: dict,
+    plan: dict | None = None,
 ) -> tuple[Iterable[FetchedVideo], dict[str, str], bool]:
     """What the platform reports for the videos due now: (fetched, gone, discovered). For
     Bilibili and YouTube ``fetched`` is a generator that asks the platform as it is read, and
-    fills ``gone`` as it goes."""
+    fills ``gone`` as it goes. ``plan["total"]`` says how many videos are asked for."""
+    plan = {} if plan is None else plan
     slug = connection.platform.slug
     gone: dict[str, str] = {}
     discovery_due = bool(connection.account_id) and (
@@ -405,6 +499,7 @@ def _fetch(
             for row in client.uploads(connection.account_id)
             if row.platform_video_id not in known or due(row.platform_video_id, row.published_at)
         ]
+        plan["total"] = len(rows)
         return rows, gone, True
 
     listed: dict[str, FetchedVideo] = {}
@@ -416,6 +511,7 @@ def _fetch(
         i for i in ids
         if i not in known or due(i, listed[i].published_at if i in listed else None)
     ]  # fmt: skip
+    plan["total"] = len(wanted)
 
     def fetched() -> Iterator[FetchedVideo]:
         for row in client.videos(wanted) if wanted else []:
@@ -503,10 +599,14 @@ def _chunks_ahead(rows: Iterable[FetchedVideo], *, size: int, ahead: bool) -> It
 
 @dataclass
 class _Progress:
-    """What the chunks stored so far: kept on the connection even when a later chunk fails."""
+    """What the chunks stored so far. Each chunk saves its part on the connection in its own
+    transaction (``synced_at`` merged, the counters incremented), so a sync that stops for any
+    reason keeps what it stored and the next one asks only for the rest."""
 
     synced: dict[str, str] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)
+    corrections: list[dict] = field(default_factory=list)
+    corrections_count: int = 0
 
 
 def _store_chunk(
@@ -518,8 +618,11 @@ def _store_chunk(
     outcome: SyncOutcome,
     progress: _Progress,
 ) -> None:
-    """Create the videos the creator does not have yet and record one observation each, in
-    one transaction."""
+    """Create the videos the creator does not have yet, record one observation each, and save
+    this chunk's progress on the connection, in one transaction."""
+    created_count = stored = repeated = 0
+    corrections: list = []
+    stamp = moment.isoformat()
     with transaction.atomic():
         if db.vendor == "postgresql":
             # What a sync stores can be fetched again: its commit need not wait for the WAL
@@ -542,7 +645,7 @@ def _store_chunk(
                     for row in missing
                 ],
             )
-            outcome.videos_created += len(created)
+            created_count = len(created)
             existing.update(
                 (video.platform_video_id, (video.pk, video.published_at)) for video in created
             )
@@ -559,12 +662,62 @@ def _store_chunk(
             result = snapshots_record(
                 owner_id=connection.owner_id, source="connector", observations=observations
             )
-            outcome.snapshots_stored += result.stored
-            outcome.snapshots_repeated += result.repeated
+            stored, repeated = result.stored, result.repeated
+            corrections = list(result.corrections)
+        # this chunk's progress, with the chunk: merged into what is stored in the database
+        # (only the chunk's part is sent), the counters incremented there
+        PlatformConnection.objects.filter(pk=connection.pk).update(
+            synced_at=_json_merged("synced_at", {row.platform_video_id: stamp for row in rows}),
+            snapshots_stored=F("snapshots_stored") + stored,
+            videos_created=F("videos_created") + created_count,
+        )
+    outcome.videos_created += created_count
+    outcome.snapshots_stored += stored
+    outcome.snapshots_repeated += repeated
     outcome.fetched += len(rows)
-    stamp = moment.isoformat()
     progress.synced.update((row.platform_video_id, stamp) for row in rows)
     progress.seen.update(row.platform_video_id for row in rows)
+    if corrections:
+        progress.corrections_count += len(corrections)
+        room = CORRECTIONS_KEPT - len(progress.corrections)
+        if room > 0:
+            kept = corrections[:room]
+            titles = dict(
+                Video.objects.filter(pk__in={c.video_id for c in kept}).values_list("pk", "title")
+            )
+            progress.corrections.extend(
+                {"video": c.video_id, "title": titles.get(c.video_id, ""), "field": c.field,
+                 "before": c.before, "after": c.after}
+                for c in kept
+            )  # fmt: skip
+    outcome.corrections = progress.corrections_count
+    outcome.corrections_shown = list(progress.corrections)
+
+
+def _json_merged(name: str, part: dict) -> Func:
+    """The JSON object column ``name`` with ``part``'s keys set, computed by the database."""
+    if db.vendor == "postgresql":
+        return Func(
+            F(name), Value(part, output_field=JSONField()), template="(%(expressions)s)",
+            arg_joiner=" || ", output_field=JSONField(),
+        )  # fmt: skip
+    return Func(F(name), Value(json.dumps(part)), function="json_patch", output_field=JSONField())
+
+
+def _corrections_fields(connection: PlatformConnection, progress: _Progress) -> list[str]:
+    connection.last_corrections_count = progress.corrections_count
+    connection.last_corrections = list(progress.corrections)
+    return ["last_corrections_count", "last_corrections"]
+
+
+def _progress_reload(connection: PlatformConnection) -> None:
+    """The chunks saved the counters in the database: read them back (and the tokens a refresh
+    may have saved, and the status a pause may have set) before the connection is saved. Their
+    synced_at is merged in memory too (the lock keeps two syncs of a connection apart)."""
+    connection.refresh_from_db(
+        fields=["access_token", "refresh_token", "token_expires_at", "snapshots_stored",
+                "videos_created", "status"]
+    )  # fmt: skip
 
 
 def _failure_record(
@@ -576,30 +729,101 @@ def _failure_record(
     outcome: SyncOutcome,
     progress: _Progress,
 ):
-    connection.refresh_from_db(fields=["access_token", "refresh_token", "token_expires_at"])
+    _progress_reload(connection)
     connection.last_attempt_at = now
     connection.last_error = str(error)[:300]
     connection.last_error_detail = error.detail
     connection.failures += 1
     connection.rate_limit_waits += waits.count
     connection.rate_limit_wait_seconds += waits.seconds
-    # what the chunks before the refusal stored stays, and is not asked for again too soon
-    connection.synced_at = {**connection.synced_at, **progress.synced}
-    connection.snapshots_stored += outcome.snapshots_stored
-    connection.videos_created += outcome.videos_created
+    connection.last_fetched = outcome.fetched
+    retry_at = getattr(error, "retry_at", None)
     if error.reauthorise:
         connection.status = PlatformConnection.Status.REAUTHORISE
         connection.next_run_at = None
     else:
-        connection.status = PlatformConnection.Status.FAILING
-        backoff = min(FAILURE_BACKOFF * 2 ** (connection.failures - 1), FAILURE_BACKOFF_MAX)
-        connection.next_run_at = now + backoff
+        if connection.status != PlatformConnection.Status.PAUSED:
+            connection.status = PlatformConnection.Status.FAILING
+        if retry_at is not None:
+            # the platform said when it answers again (YouTube's daily quota): not before
+            connection.next_run_at = retry_at
+        else:
+            backoff = min(FAILURE_BACKOFF * 2 ** (connection.failures - 1), FAILURE_BACKOFF_MAX)
+            connection.next_run_at = now + backoff
     connection.save(
         update_fields=["last_attempt_at", "last_error", "last_error_detail", "failures",
-                       "rate_limit_waits", "rate_limit_wait_seconds", "synced_at",
-                       "snapshots_stored", "videos_created", "status", "next_run_at",
-                       "updated_at"]
+                       "rate_limit_waits", "rate_limit_wait_seconds", "last_fetched", "status",
+                       "next_run_at", "updated_at", *_corrections_fields(connection, progress)]
     )  # fmt: skip
+
+
+def _stop_record(
+    connection: PlatformConnection,
+    error: BaseException,
+    waits: _Waits,
+    now,
+    *,
+    outcome: SyncOutcome,
+    progress: _Progress,
+    total: int | None,
+) -> None:
+    """A sync stopped by something other than the platform (the task's time limit, the
+    database): what the chunks stored stays, the creator reads how far it got, and the next
+    run comes soon and continues (the videos stored are not due again)."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from .platforms.messages import gettext as _  # remembers its msgid: shown translated
+
+    timed_out = isinstance(error, SoftTimeLimitExceeded)
+    params = {"done": outcome.fetched}
+    if total is not None:
+        params["total"] = total
+        if timed_out:
+            message = _(
+                "The sync stopped after %(done)s of %(total)s videos (time limit); the next "
+                "run continues."
+            )
+        else:
+            message = _(
+                "The sync stopped after %(done)s of %(total)s videos (an unexpected error); "
+                "the next run continues."
+            )
+    elif timed_out:
+        message = _("The sync stopped after %(done)s videos (time limit); the next run continues.")
+    else:
+        message = _(
+            "The sync stopped after %(done)s videos (an unexpected error); the next run continues."
+        )
+    message = message % params
+    # the failed statement may have left the connection's transaction unusable: a fresh start
+    try:
+        _progress_reload(connection)
+    except Exception:  # recording must not hide the error being raised
+        logger.exception("platform connection %s: could not read its progress", connection.pk)
+        return
+    connection.last_attempt_at = now
+    connection.last_error = str(message)[:300]
+    connection.last_error_detail = platform_messages.detail(message)
+    connection.failures += 1
+    connection.rate_limit_waits += waits.count
+    connection.rate_limit_wait_seconds += waits.seconds
+    connection.last_fetched = outcome.fetched
+    if connection.status != PlatformConnection.Status.PAUSED:
+        connection.status = PlatformConnection.Status.FAILING
+    connection.next_run_at = timezone.now() + STOPPED_RETRY
+    try:
+        connection.save(
+            update_fields=["last_attempt_at", "last_error", "last_error_detail", "failures",
+                           "rate_limit_waits", "rate_limit_wait_seconds", "last_fetched",
+                           "status", "next_run_at", "updated_at",
+                           *_corrections_fields(connection, progress)]
+        )  # fmt: skip
+    except Exception:
+        logger.exception("platform connection %s: could not record its stop", connection.pk)
+
+
+def _clock() -> float:
+    return time.monotonic()
 
 
 def platform_connection_sync(
@@ -609,29 +833,39 @@ def platform_connection_sync(
     ``force``), create the videos the creator does not have, and record one observation per
     video at the sync's minute: two syncs in the same minute store one snapshot.
 
-    The videos are stored in chunks (``PLATFORM_SYNC_CHUNK_VIDEOS``, one transaction each)
-    while the next ones are fetched. A refusal is recorded on the connection in plain words
-    and raised as PlatformError (what the chunks before it stored stays); a revoked
-    authorisation marks it "needs re-authorisation" and takes it off the schedule."""
+    The videos are stored in chunks (``PLATFORM_SYNC_CHUNK_VIDEOS``, one transaction each,
+    which also saves the chunk's progress on the connection) while the next ones are fetched.
+    A sync is bounded: after ``PLATFORM_SYNC_MAX_SECONDS`` it stops after the chunk in hand,
+    keeps what it stored and plans the next run now (the videos stored are not due again, so
+    it continues with the rest). A refusal is recorded on the connection in plain words and
+    raised as PlatformError; a revoked authorisation marks it "needs re-authorisation" and
+    takes it off the schedule; anything else (the task's time limit, the database) is recorded
+    as how far the sync got, with the next run soon, and raised."""
     now = now or timezone.now()
     moment = now.replace(second=0, microsecond=0)
     slug = connection.platform.slug
     outcome = SyncOutcome(connection_id=connection.pk, platform=slug)
     waits = _Waits()
     progress = _Progress()
-    # platform video id → (pk, published_at): tuples, not model instances (10,000 a sync)
+    budget = float(getattr(settings, "PLATFORM_SYNC_MAX_SECONDS", 600))
+    started = _clock()
+    stopped_early = False
+    # platform video id → (pk, published_at or, when the platform gave none, the moment
+    # CourseReel first saw the video): tuples, not model instances (10,000 a sync)
     existing = {
-        video_id: (pk, published_at)
-        for video_id, pk, published_at in Video.objects.filter(
+        video_id: (pk, published_at or created_at)
+        for video_id, pk, published_at, created_at in Video.objects.filter(
             owner_id=connection.owner_id, platform_id=connection.platform_id
         )
         .exclude(platform_video_id="")
-        .values_list("platform_video_id", "pk", "published_at")
+        .values_list("platform_video_id", "pk", "published_at", "created_at")
     }
     known = {video_id: published_at for video_id, (_, published_at) in existing.items()}
+    plan: dict = {}
+    chunks = None
     try:
         fetched, gone, discovered = _fetch(
-            connection, _client(connection, waits), now=now, force=force, known=known
+            connection, _client(connection, waits), now=now, force=force, known=known, plan=plan
         )
         chunks = _chunks_ahead(
             fetched,
@@ -643,41 +877,62 @@ def platform_connection_sync(
                 connection, chunk, existing=existing, moment=moment, outcome=outcome,
                 progress=progress,
             )  # fmt: skip
+            left = plan.get("total", 0) - outcome.fetched - len(gone)
+            if left > 0 and _clock() - started >= budget:
+                stopped_early = True
+                break
     except PlatformError as error:
         _failure_record(connection, error, waits, now, outcome=outcome, progress=progress)
         outcome.error, outcome.rate_limit_waits = str(error), waits.count
         raise
+    except Exception as error:
+        if chunks is not None:
+            chunks.close()  # the reader thread stops before the error is recorded
+        _stop_record(
+            connection, error, waits, now, outcome=outcome, progress=progress,
+            total=plan.get("total"),
+        )  # fmt: skip
+        outcome.error = connection.last_error
+        raise
+    finally:
+        if chunks is not None:
+            chunks.close()
     outcome.gone = sorted(gone)
     outcome.rate_limit_waits = waits.count
+    outcome.stopped_early = stopped_early
     with transaction.atomic():
-        connection.refresh_from_db(fields=["access_token", "refresh_token", "token_expires_at"])
+        _progress_reload(connection)
         connection.synced_at = {**connection.synced_at, **progress.synced}
+        # what this sync read: shown again or gone now (the others stay as they were)
         connection.gone = {
             **{k: v for k, v in connection.gone.items() if k not in progress.seen},
             **gone,
         }
-        if discovered:
+        if discovered and not stopped_early:
             connection.discovered_at = now
-        connection.status = PlatformConnection.Status.ACTIVE
+        if connection.status != PlatformConnection.Status.PAUSED:
+            connection.status = PlatformConnection.Status.ACTIVE
         connection.last_attempt_at = connection.last_success_at = now
         connection.last_error, connection.last_error_detail = "", {}
         connection.failures = 0
         connection.rate_limit_waits += waits.count
         connection.rate_limit_wait_seconds += waits.seconds
-        connection.snapshots_stored += outcome.snapshots_stored
-        connection.videos_created += outcome.videos_created
         connection.last_fetched = outcome.fetched
-        published = {vid: published_at for vid, (_, published_at) in existing.items()}
-        connection.next_run_at = outcome.next_run_at = _next_run(connection, published, now)
+        if stopped_early:
+            connection.next_run_at = outcome.next_run_at = timezone.now()
+        else:
+            published = {vid: published_at for vid, (_, published_at) in existing.items()}
+            connection.next_run_at = outcome.next_run_at = _next_run(connection, published, now)
         connection.save(
-            update_fields=["synced_at", "gone", "discovered_at", "status", "last_attempt_at",
+            update_fields=["gone", "discovered_at", "status", "last_attempt_at",
                            "last_success_at", "last_error", "last_error_detail", "failures",
-                           "rate_limit_waits", "rate_limit_wait_seconds", "snapshots_stored",
-                           "videos_created", "last_fetched", "next_run_at", "updated_at"]
+                           "rate_limit_waits", "rate_limit_wait_seconds", "last_fetched",
+                           "next_run_at", "updated_at", *_corrections_fields(connection, progress)]
         )  # fmt: skip
     logger.info(
-        "platform connection %s (%s): fetched %s, stored %s, created %s",
+        "platform connection %s (%s): fetched %s, stored %s, created %s%s",
         connection.pk, slug, outcome.fetched, outcome.snapshots_stored, outcome.videos_created,
+        " (stopped at the time budget)" if stopped_early else "",
     )  # fmt: skip
     return outcome
 

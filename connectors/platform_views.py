@@ -110,9 +110,12 @@ def platform_sync_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def platform_pause_page(request: HttpRequest, pk: int) -> HttpResponse:
     connection = _own(request, pk)
-    services.platform_connection_pause(
-        connection=connection, paused=connection.status != PlatformConnection.Status.PAUSED
-    )
+    try:
+        services.platform_connection_pause(
+            connection=connection, paused=connection.status != PlatformConnection.Status.PAUSED
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
     return redirect("connections:index")
 
 

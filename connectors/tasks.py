@@ -74,7 +74,10 @@ def platform_connections_sync_due() -> int:
 )
 def platform_connection_sync(self, connection_id: int, force: bool = False) -> dict | None:
     """Sync one connection; a lock keeps two syncs of it from overlapping. A temporary refusal
-    (rate limit, 5xx, timeout) is retried with backoff; a revoked authorisation is not."""
+    (rate limit, 5xx, timeout) is retried with backoff; a revoked authorisation is not, nor a
+    refusal that names its own moment (``retry_at``: the next run is planned then). The sync
+    stops by itself within ``PLATFORM_SYNC_MAX_SECONDS`` (below the soft time limit); should
+    the time limit strike anyway, the service records how far it got and plans a run soon."""
     from .models import PlatformConnection
     from .platform_services import platform_connection_sync as sync
     from .platforms import PlatformError
@@ -96,7 +99,13 @@ def platform_connection_sync(self, connection_id: int, force: bool = False) -> d
             return sync(connection=connection, force=force).as_dict()
         except PlatformError as error:
             logger.warning("platform connection %s: %s", connection_id, error)
-            retry = error.retry and self.request.retries < self.max_retries
+            # a refusal that says when the platform answers again (YouTube's daily quota)
+            # waits for that moment, which the connection's next run already is
+            retry = (
+                error.retry
+                and getattr(error, "retry_at", None) is None
+                and self.request.retries < self.max_retries
+            )
     finally:
         cache.delete(lock)
     if retry:

@@ -64,6 +64,7 @@ def _context(request: HttpRequest, **extra) -> dict:
         "kinds": SalesConnection.Kind.choices,
         "courses": Course.objects.owned_by(request.user).prefetch_related("tiers"),
         "platform_cards": platform_cards(request),
+        "platform_cadence": services_platforms.cadence_text(),
         "oauth_platforms": [
             (slug, services_platforms.oauth_configured(slug)) for slug in ("douyin", "kuaishou")
         ],
