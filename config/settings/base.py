@@ -430,6 +430,9 @@ PLATFORM_DISCOVERY_SECONDS = int(os.environ.get("PLATFORM_DISCOVERY_SECONDS", "8
 # A sync stores its videos in chunks of this many, one transaction each, while the next ones
 # are fetched (the platform's answers and the database's work overlap).
 PLATFORM_SYNC_CHUNK_VIDEOS = int(os.environ.get("PLATFORM_SYNC_CHUNK_VIDEOS", "2000"))
+# A sync stops cleanly after this long, keeps what it stored and runs again at once for the
+# rest (well inside the task's time limit: a connection of 10,000 Bilibili ids takes longer).
+PLATFORM_SYNC_MAX_SECONDS = int(os.environ.get("PLATFORM_SYNC_MAX_SECONDS", "600"))
 # How often beat looks for due connections; read when migrating (connectors 0003).
 PLATFORM_SYNC_BEAT_SECONDS = int(os.environ.get("PLATFORM_SYNC_BEAT_SECONDS", "900"))
 # Access tokens are refreshed when they expire within this many seconds.
