@@ -909,10 +909,17 @@ def _compare_with_history(ctx, video_ids, codes, days, moments, counts) -> tuple
                 .order_by()
             )
             for item in sums:
-                if item["days"] < HISTORY_MIN_DAILY_DAYS:
-                    daily_only += 1
-                    continue
-                stored[item["video_id"]] = [item.get(f"sum_{name}") for name in names]
+                if item["days"] >= HISTORY_MIN_DAILY_DAYS:
+                    stored[item["video_id"]] = [item.get(f"sum_{name}") for name in names]
+            # the others that CourseReel holds daily numbers for (before or within the file)
+            unsummed = [video_id for video_id in rest if video_id not in stored]
+            if unsummed:
+                daily_only += (
+                    VideoDailyStat.objects.filter(video_id__in=unsummed)
+                    .values("video_id")
+                    .distinct()
+                    .count()
+                )
     compared = below = 0
     for video_id, totals in stored.items():
         file_counts = counts[row_of[video_id], positions]

@@ -303,23 +303,27 @@ def stats_writer_upsert(owner_id: int, derived: Derived, keep: np.ndarray):
 
 def _first_days(videos, local_days, seconds, since, derived: Derived) -> np.ndarray:
     """Per derived row: the first day that may have changed — the day after the observation
-    before the earliest new one (its gain spreads from there), or the new one's own day."""
-    first_by_video = {}
+    before the earliest new one (its gain spreads from there), or the new one's own day.
+    Vectorised over the videos (rows are in (video, moment) order)."""
     starts = np.flatnonzero(np.r_[True, videos[1:] != videos[:-1]])
     ends = np.r_[starts[1:], len(videos)]
-    for begin, end in zip(starts.tolist(), ends.tolist(), strict=True):
-        video_id = int(videos[begin])
-        moment = since.get(video_id)
-        cutoff = int(moment.timestamp()) if moment is not None else 0
-        position = begin + int(np.searchsorted(seconds[begin:end], cutoff))
-        position = min(position, end - 1)
-        first_by_video[video_id] = (
-            min(local_days[position - 1] + 1, local_days[position])
-            if position > begin
-            else local_days[position]
-        )
-    lookup = np.array([first_by_video[int(v)] for v in derived.video_ids], dtype=np.int64)
-    return lookup
+    group_videos = videos[starts]
+    cutoffs = np.fromiter(
+        (int(since[v].timestamp()) if v in since else 0 for v in group_videos.tolist()),
+        dtype=np.int64,
+        count=len(group_videos),
+    )
+    group = np.repeat(np.arange(len(starts)), ends - starts)
+    before_cutoff = (seconds < cutoffs[group]).astype(np.int64)
+    position = starts + np.add.reduceat(before_cutoff, starts)
+    position = np.minimum(position, ends - 1)
+    previous = np.maximum(position - 1, 0)
+    first = np.where(
+        position > starts,
+        np.minimum(local_days[previous] + 1, local_days[position]),
+        local_days[position],
+    )
+    return first[np.searchsorted(group_videos, derived.video_ids)]
 
 
 def _read_snapshots(video_ids: list[int]):

@@ -181,14 +181,16 @@ def _cannot_collide(video_ids: np.ndarray, days: np.ndarray) -> np.ndarray:
     first = np.full(len(videos), np.iinfo(np.int64).max, dtype=np.int64)
     last = np.full(len(videos), np.iinfo(np.int64).min, dtype=np.int64)
     with connection.cursor() as cursor:
+        # days since 1970 as integers: no date objects to build, one array assignment
         cursor.execute(
-            f"SELECT video_id, min(date), max(date) FROM {_table()} "
-            "WHERE video_id = ANY(%s) GROUP BY video_id",
+            f"SELECT video_id, min(date) - DATE '1970-01-01', max(date) - DATE '1970-01-01' "
+            f"FROM {_table()} WHERE video_id = ANY(%s) GROUP BY video_id",
             [videos.tolist()],
         )
-        for video_id, low, high in cursor.fetchall():
-            position = np.searchsorted(videos, video_id)
-            first[position], last[position] = (low - EPOCH).days, (high - EPOCH).days
+        found = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 3)
+    if len(found):
+        position = np.searchsorted(videos, found[:, 0])
+        first[position], last[position] = found[:, 1], found[:, 2]
     position = np.searchsorted(videos, video_ids)
     return (days < first[position]) | (days > last[position])
 
