@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection as db
 from django.db import transaction
 from django.db.models import F, Func, JSONField, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
@@ -853,12 +854,14 @@ def platform_connection_sync(
     # platform video id → (pk, published_at or, when the platform gave none, the moment
     # CourseReel first saw the video): tuples, not model instances (10,000 a sync)
     existing = {
-        video_id: (pk, published_at or created_at)
-        for video_id, pk, published_at, created_at in Video.objects.filter(
+        video_id: (pk, published_at)
+        for video_id, pk, published_at in Video.objects.filter(
             owner_id=connection.owner_id, platform_id=connection.platform_id
         )
         .exclude(platform_video_id="")
-        .values_list("platform_video_id", "pk", "published_at", "created_at")
+        # a video without a publish time ages from when CourseReel first saw it
+        .annotate(aged_from=Coalesce("published_at", "created_at"))
+        .values_list("platform_video_id", "pk", "aged_from")
     }
     known = {video_id: published_at for video_id, (_, published_at) in existing.items()}
     plan: dict = {}
