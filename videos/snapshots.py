@@ -138,27 +138,30 @@ def _upsert(rows: list[tuple[int, datetime, tuple]], source: str) -> list[tuple]
         f"({', '.join(f'EXCLUDED.{name}' for name in SNAPSHOT_FIELDS)})"
     )
     if connection.vendor == "postgresql":
+        # the moments as epoch seconds and every column as one array literal: psycopg's
+        # list adaptation, value by value, cost more than the statement
         arrays = ", ".join(
-            ["%s::int8[]", "%s::timestamptz[]", *(["%s::int8[]"] * len(SNAPSHOT_FIELDS))]
+            ["%s::int8[]", "%s::int8[]", *(["%s::int8[]"] * len(SNAPSHOT_FIELDS))]
         )
         sql = (
             f"INSERT INTO {table} (video_id, observed_at, source, {fields}, corrections) "
-            f"SELECT v, o, %s, {fields}, '{{}}'::jsonb "
+            f"SELECT v, to_timestamp(o), %s, {fields}, '{{}}'::jsonb "
             f"FROM unnest({arrays}) AS u(v, o, {fields}) "
             f"ON CONFLICT (video_id, observed_at) DO UPDATE SET {updates} WHERE {differs} "
             # the moment as epoch seconds: 10,000 datetimes parsed back cost more than the insert
             "RETURNING video_id, EXTRACT(EPOCH FROM observed_at)::int8, (xmax = 0)"
         )
+        epochs = [int(row[1].timestamp()) for row in rows]
         params = [
             source,
-            [row[0] for row in rows],
-            [row[1] for row in rows],
-            *([row[2][i] for row in rows] for i in range(len(SNAPSHOT_FIELDS))),
+            _array_literal([row[0] for row in rows]),
+            _array_literal(epochs),
+            *(_array_literal([row[2][i] for row in rows]) for i in range(len(SNAPSHOT_FIELDS))),
         ]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             returned = cursor.fetchall()
-        moments = {(row[0], int(row[1].timestamp())): row[1] for row in rows}
+        moments = {(row[0], epoch): row[1] for row, epoch in zip(rows, epochs, strict=True)}
         return [(video_id, moments[video_id, epoch], new) for video_id, epoch, new in returned]
 
     stored = _stored_moments(sorted({row[0] for row in rows}), [row[1] for row in rows])
@@ -182,6 +185,13 @@ def _upsert(rows: list[tuple[int, datetime, tuple]], source: str) -> list[tuple]
     return written
 
 
+def _array_literal(values: list[int | None]) -> str:
+    """A PostgreSQL array literal of whole numbers (None: NULL), e.g. ``{1,NULL,3}``."""
+    if None in values:
+        return "{" + ",".join("NULL" if value is None else str(value) for value in values) + "}"
+    return "{" + ",".join(map(str, values)) + "}"
+
+
 def _check_owner(owner_id: int, video_ids: list[int]) -> None:
     """Every observation is of the creator's own videos: the service checks it, whoever calls
     (one query; on SQLite one per DERIVE_BATCH_VIDEOS videos)."""
@@ -190,7 +200,7 @@ def _check_owner(owner_id: int, video_ids: list[int]) -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT count(*) FROM {table} WHERE owner_id = %s AND id = ANY(%s::int8[])",
-                [owner_id, video_ids],
+                [owner_id, _array_literal(video_ids)],
             )
             if cursor.fetchone()[0] != len(video_ids):
                 raise ValidationError({"video": VIDEO_NOT_YOURS})
