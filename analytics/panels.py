@@ -132,6 +132,12 @@ def _percent(value) -> str:
     return f"{float(value or 0):.0%}"
 
 
+@panel("course.admin.forecast")
+def forecast_admin_panel(*, forecast, **kwargs) -> dict:
+    """The course admin's forecast summary: the explanation in the reader's language."""
+    return {"explanation": forecast_explanation(forecast)}
+
+
 def forecast_explanation(forecast) -> str:
     """One sentence on why this model, in the creator's language, from the stored code and
     numbers (the stored English ``explanation`` is the fallback for older rows)."""

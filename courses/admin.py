@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import OwnedModelAdmin, OwnedTabularInline
+from core.panels import panels_context
 
 from . import services
 from .models import CompetitorPrice, Course, Discount, PriceTier, Sale
@@ -107,9 +108,11 @@ class CourseAdmin(CourseRowWrites, OwnedModelAdmin):
                 "high": f"{forecast.units_next_30_upper:,.0f}",
                 "revenue": f"{forecast.revenue_next_30:,.2f}",
             },
-            # The sentence as stored (English); the course page words it in the reader's
-            # language from its code (analytics.panels, a layer above this one).
-            forecast.explanation,
+            # In the reader's language from its code: analytics (a layer above this one)
+            # provides the words through a panel; the stored English sentence otherwise.
+            panels_context("course.admin.forecast", forecast=forecast).get(
+                "explanation", forecast.explanation
+            ),
         ]
         return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
 

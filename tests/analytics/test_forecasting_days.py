@@ -149,3 +149,25 @@ def test_a_real_worker_recomputes_with_the_excluded_day(request):
     )
     forecast = SalesForecast.objects.get(course=course)
     assert {"day": day.isoformat(), "reason": "excluded", "units": 3.0} in forecast.left_out
+
+
+def test_the_course_admin_words_the_forecast_in_the_readers_language(creator, client):
+    """The admin (courses, below analytics) shows the explanation through analytics' panel,
+    in Chinese on a Chinese admin page, not the stored English sentence."""
+    course = _course_with_sales(creator)
+    engine.recompute(owner_ids=[creator.id], today=TODAY)
+    forecast = SalesForecast.objects.get(course=course)
+    client.force_login(creator)
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    page = client.get(f"/admin/courses/course/{course.pk}/change/").content.decode()
+    assert forecast.explanation and forecast.explanation not in page
+    from django.utils import translation
+
+    from analytics.panels import forecast_explanation
+
+    with translation.override("zh-hans"):
+        chinese = forecast_explanation(forecast)
+    assert chinese != forecast.explanation
+    from django.utils.html import escape
+
+    assert escape(chinese) in page

@@ -22,7 +22,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--platform",
             help="Douyin, Kuaishou, Bilibili, … (name, slug or 抖音/快手/B站); "
-            "default: the file's platform column or its headers",
+            "default: the file's platform column, its headers, or the shape of its video ids "
+            "(BV…/av… Bilibili, 19 digits Douyin, 11 characters YouTube)",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="check and preview only; write nothing"
