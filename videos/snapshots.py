@@ -487,6 +487,8 @@ def _spread_over_unknown(gains, has_gain, before, days) -> np.ndarray:
         for position in range(start + 1, row + 1):
             low = int(days[position - 1] - days[start])
             high = int(days[position] - days[start])
+            if high == low and position != row:
+                continue  # adds no day: its day's share comes with the observation before
             gains[position, column] = upto(high) - upto(low)
             if span > 1 and high > low:
                 estimated[position] = True
