@@ -13,13 +13,10 @@ from . import receive
 from .models import SalesConnection
 from .ratelimit import receive_over_limit
 from .services import (
-    Refused,
     connection_secrets,
     excerpt_of,
     refund_ingest,
-    refused_record,
     sale_ingest,
-    stripe_prices_resolve,
 )
 
 logger = logging.getLogger(__name__)
@@ -89,19 +86,12 @@ def _stripe(connection: SalesConnection, body: bytes, header: str, secret: str) 
             return "ignored"  # async payment: async_payment_succeeded follows
         incoming = receive.stripe_session_sale(obj)
         excerpt = excerpt_of({"type": kind, "id": obj.get("id"), "metadata": obj.get("metadata")})
-        try:
-            stripe_prices_resolve(
-                connection=connection, incoming=incoming, session_id=str(obj.get("id") or "")
-            )
-        except Refused as refusal:
-            refused_record(
-                connection=connection,
-                refusal=refusal,
-                external_id=incoming.external_id,
-                excerpt=excerpt,
-            )
-            return "refused"
-        return sale_ingest(connection=connection, incoming=incoming, excerpt=excerpt)
+        return sale_ingest(
+            connection=connection,
+            incoming=incoming,
+            excerpt=excerpt,
+            stripe_session_id=str(obj.get("id") or ""),
+        )
     if kind == receive.STRIPE_REFUND_EVENT:
         key, refunds = receive.stripe_charge_refunds(obj)
         return refund_ingest(

@@ -432,10 +432,16 @@ def sale_ingest(
     incoming: IncomingSale,
     excerpt: str = "",
     found: dict | None = None,
+    stripe_session_id: str = "",
 ) -> str:
     """One sale from a shop: created, updated, unchanged, or refused (kept with its reason).
-    Refunds it carries are applied once each."""
+    Refunds it carries are applied once each. ``stripe_session_id``: a Stripe checkout
+    session whose line items may name the course and tier (asked before the transaction)."""
     try:
+        if stripe_session_id:
+            stripe_prices_resolve(
+                connection=connection, incoming=incoming, session_id=stripe_session_id
+            )
         with transaction.atomic():
             outcome = _sale_ingest(connection, incoming, found)
             # The connection's counts in the sale's transaction (one commit per event), last,
