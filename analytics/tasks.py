@@ -13,17 +13,20 @@ from . import services
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    max_retries=5,
-    soft_time_limit=600,
-    time_limit=660,
-)
+# A recompute retries when the database is briefly away, and is delivered again when its
+# worker dies (acks_late): a run is idempotent.
+RECOMPUTE_TASK = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "max_retries": 5,
+}
+
+
+@shared_task(**RECOMPUTE_TASK, soft_time_limit=600, time_limit=660)
 def recompute_owner_metrics(self, owner_id: int, trigger: str = "task") -> int | None:
     if not get_user_model().objects.filter(pk=owner_id).exists():
         logger.warning("recompute: owner %s no longer exists", owner_id)
@@ -36,17 +39,7 @@ def recompute_owner_metrics(self, owner_id: int, trigger: str = "task") -> int |
     return run.rows_written if run else None
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    max_retries=5,
-    soft_time_limit=1200,
-    time_limit=1260,
-)
+@shared_task(**RECOMPUTE_TASK, soft_time_limit=1200, time_limit=1260)
 def recompute_owners_metrics(self, owner_ids: list[int], trigger: str = "task") -> int:
     """One chunk of creators (services.creator_chunks), one transaction. A worker killed
     mid-way commits nothing and the chunk is delivered again (acks_late)."""
