@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
@@ -14,7 +15,6 @@ from core.api import IdFilter, OwnedModelSerializer, OwnedViewSetMixin
 
 from . import services
 from .models import RefusedEvent, SalesConnection
-from .tasks import sales_connection_poll
 
 
 def receive_url(request, connection: SalesConnection) -> str | None:
@@ -160,13 +160,11 @@ class SalesConnectionViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
     @extend_schema(request=None, responses={202: None})
     @action(detail=True, methods=["post"])
     def poll(self, request, pk=None):
-        connection = self.get_object()
-        if connection.kind != SalesConnection.Kind.XIAOE:
-            return Response(
-                {"detail": "Only Xiaoe-tech connections are polled; the others push."},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        sales_connection_poll.delay_on_commit(connection.pk)
+        try:
+            services.connection_poll_request(connection=self.get_object())
+        except DjangoValidationError as error:
+            return Response({"detail": " ".join(error.messages)},
+                            status=status.HTTP_400_BAD_REQUEST)  # fmt: skip
         return Response({"status": "queued"}, status=status.HTTP_202_ACCEPTED)
 
 

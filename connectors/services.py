@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from core import jobs
 from core.codes import code_normalize, is_code
+from core.events import Event, emit
 from courses.models import Course, PriceTier
 from courses.services import sale_record_external, sale_refund
 from videos.models import Platform
@@ -764,3 +765,13 @@ def connection_polls_reap() -> int:
     if settled:
         logger.warning("%s sales connection polls stopped without finishing", settled)
     return settled
+
+
+def connection_poll_request(*, connection: SalesConnection) -> None:
+    """The "Poll now" of the page and the API: a poll of a pull connection, queued once the caller's
+    transaction commits (``sales.poll_requested``, which the connectors' subscriber turns into
+    the task). Push connections are not polled."""
+    if connection.kind != SalesConnection.Kind.XIAOE:
+        raise ValidationError(_("Only Xiaoe-tech connections are polled; the others push."))
+    emit(Event.SALES_POLL_REQUESTED, owner_id=connection.owner_id,
+         payload={"connection": connection.pk})  # fmt: skip

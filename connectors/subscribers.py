@@ -1,4 +1,5 @@
-"""The connectors listen to the event hub: a "sync now" becomes a sync task after commit."""
+"""The connectors listen to the event hub: a "sync now" or "poll now" becomes its task after
+commit."""
 
 from __future__ import annotations
 
@@ -12,3 +13,10 @@ def platform_sync_enqueue(*, event: Event, owner_id: int, payload: dict[str, Any
     from .tasks import platform_connection_sync
 
     platform_connection_sync.delay(payload["connection"], True)
+
+
+@subscribe(Event.SALES_POLL_REQUESTED, phase=AFTER_COMMIT)
+def sales_poll_enqueue(*, event: Event, owner_id: int, payload: dict[str, Any]) -> None:
+    from .tasks import sales_connection_poll
+
+    sales_connection_poll.delay(payload["connection"])

@@ -18,7 +18,6 @@ from . import services
 from .api import receive_url
 from .models import RefusedEvent, SalesConnection
 from .platform_views import platform_cards
-from .tasks import sales_connection_poll
 
 PAGE = "connectors/connections.html"
 REFUSED_SHOWN = 10
@@ -130,11 +129,11 @@ def connection_rotate_page(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def connection_poll_page(request: HttpRequest, pk: int) -> HttpResponse:
-    connection = _own(request, pk)
-    if connection.kind != SalesConnection.Kind.XIAOE:
-        messages.error(request, _("Only Xiaoe-tech connections are polled; the others push."))
+    try:
+        services.connection_poll_request(connection=_own(request, pk))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
     else:
-        sales_connection_poll.delay_on_commit(connection.pk)
         messages.success(request, _("Polling now; new orders appear in a minute."))
     return redirect("connections:index")
 

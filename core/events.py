@@ -45,6 +45,7 @@ class Event(StrEnum):
     METRICS_RECOMPUTED = "metrics.recomputed"
     SETTINGS_CHANGED = "settings.changed"
     PLATFORM_SYNC_REQUESTED = "platform.sync_requested"
+    SALES_POLL_REQUESTED = "sales.poll_requested"
 
 
 # Events after which the creator's stored figures no longer match their data.

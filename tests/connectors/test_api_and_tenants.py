@@ -49,16 +49,19 @@ def test_generic_shows_its_secret_once_and_rotates(creator):
     assert rotated["secret"].startswith("crsec_") and rotated["secret"] != created["secret"]
 
 
-def test_xiaoe_has_no_receive_url_and_polls_on_demand(creator, monkeypatch):
+def test_xiaoe_has_no_receive_url_and_polls_on_demand(
+    creator, monkeypatch, django_capture_on_commit_callbacks
+):
     from connectors import tasks
 
     queued = []
-    monkeypatch.setattr(tasks.sales_connection_poll, "delay_on_commit", queued.append)
+    monkeypatch.setattr(tasks.sales_connection_poll, "delay", queued.append)
     api = token_client(creator)
     body = {"kind": "xiaoe", "app_id": "a", "client_id": "c", "client_secret": "s"}
     created = api.post(API, body, format="json").json()
     assert created["receive_url"] is None
-    assert api.post(f"{API}{created['id']}/poll/").status_code == 202
+    with django_capture_on_commit_callbacks(execute=True):  # the poll is queued after commit
+        assert api.post(f"{API}{created['id']}/poll/").status_code == 202
     assert queued == [created["id"]]
 
 
