@@ -138,3 +138,19 @@ def stripe_refund_event(*, payment_intent="pi_1", refunds=(), currency="cny", am
             }
         },
     }
+
+
+@pytest.fixture
+def platform_servers(settings, httpserver):
+    """Every platform's base URL at the test's local HTTP server, the OAuth apps configured,
+    backoff short and no request budget: what the platform connector tests share."""
+    base = httpserver.url_for("").rstrip("/")
+    settings.BILIBILI_API_BASE = base
+    settings.YOUTUBE_API_BASE = base
+    settings.DOUYIN_API_BASE = base
+    settings.KUAISHOU_API_BASE = base
+    settings.DOUYIN_CLIENT_KEY, settings.DOUYIN_CLIENT_SECRET = "ck", "cs"
+    settings.KUAISHOU_APP_ID, settings.KUAISHOU_APP_SECRET = "ka", "ks"
+    settings.PLATFORM_BACKOFF_SECONDS = 0.01
+    settings.PLATFORM_RATE_PER_SECOND = {}
+    return base

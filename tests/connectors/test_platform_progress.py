@@ -40,12 +40,8 @@ BV1 = "BV1xx411c7mD"
 
 
 @pytest.fixture(autouse=True)
-def _servers(settings, httpserver):
-    base = httpserver.url_for("").rstrip("/")
-    settings.BILIBILI_API_BASE = base
-    settings.YOUTUBE_API_BASE = base
-    settings.PLATFORM_BACKOFF_SECONDS = 0.01
-    settings.PLATFORM_RATE_PER_SECOND = {}
+def _servers(platform_servers):
+    return platform_servers
 
 
 def bili_view(bvid, view=100, pubdate=None):
